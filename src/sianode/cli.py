@@ -1,0 +1,78 @@
+"""The ``sianode`` command line: a thin layer over the Python API.
+
+Each area registers its own commands (``register(app)``) from its own module, so the CLI
+stays one line per concept. Errors a user can cause (:class:`sianode.errors.SianodeError`)
+are printed as one line and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from .errors import SianodeError
+
+app = typer.Typer(
+    name="sianode",
+    help="Silicon-anode solid-state battery toolkit: design, characterise, simulate, analyse.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+
+@app.callback()
+def _root() -> None:
+    """Silicon-anode solid-state battery toolkit: design, characterise, simulate, analyse."""
+
+
+@app.command()
+def version() -> None:
+    """Print the sianode version."""
+    from . import __version__
+
+    typer.echo(__version__)
+
+
+# Modules that add commands to ``app``; each defines ``register(app)``.
+_COMMAND_MODULES = (
+    "sianode.calculators_cli",
+    "sianode.simulation_cli",
+    "sianode.io.cli",
+    "sianode.characterisation.cli",
+    "sianode.report.cli",
+    "sianode.sweep.cli",
+)
+
+for _name in _COMMAND_MODULES:
+    importlib.import_module(_name).register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script. Returns the exit code."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except SianodeError as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        typer.echo(f"error: {msg}", err=True)
+        return 2
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        return 130
+    except typer.Exit as exc:  # pragma: no cover - raised by typer for --help etc.
+        return int(exc.exit_code or 0)
+    except typer.Abort:  # pragma: no cover
+        return 1
+    except Exception as exc:  # click usage errors (typer vendors its own click)
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):
+            exc.show()
+            return int(exc.exit_code or 2)
+        raise
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
