@@ -1,0 +1,133 @@
+"""Per-cycle metrics of a Si working electrode, shared by measured and simulated cells.
+
+Capacities are named physically (lithiation/delithiation), never charge/discharge, and
+carry BDF-style ``Quantity / unit`` labels. Retention is reported under three definitions
+(physics.md 7.6): against cycle-1 lithiation (the primary one, the study's "discharge"),
+against cycle-1 delithiation, and against the lithiation of a chosen cycle (default 4, the
+first cycle at the study's higher current).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ParameterError
+
+__all__ = ["summarise_cycles", "RETENTION_PRIMARY", "retention_at"]
+
+RETENTION_PRIMARY = "Retention vs Cycle 1 Lithiation / 1"
+
+
+def _opt(values: Any, n: int, name: str) -> np.ndarray | None:
+    if values is None:
+        return None
+    arr = np.asarray(values, dtype=float)
+    if arr.shape != (n,):
+        raise ParameterError(f"{name}: expected {n} values, got shape {arr.shape}")
+    return arr
+
+
+def _ratio(num: np.ndarray, den: Any) -> np.ndarray:
+    den = np.broadcast_to(np.asarray(den, dtype=float), num.shape)
+    out = np.full(num.shape, np.nan)
+    ok = np.isfinite(den) & (den > 0) & np.isfinite(num)
+    out[ok] = num[ok] / den[ok]
+    return out
+
+
+def summarise_cycles(
+    cycle: Any,
+    lithiation_Ah: Any,
+    delithiation_Ah: Any,
+    *,
+    active_mass_g: float | None = None,
+    composite_mass_g: float | None = None,
+    area_cm2: float | None = None,
+    lithiation_mean_V: Any = None,
+    delithiation_mean_V: Any = None,
+    lithiation_Wh: Any = None,
+    delithiation_Wh: Any = None,
+    reference_cycle: int = 4,
+) -> pd.DataFrame:
+    """Build the per-cycle table from per-cycle capacities.
+
+    Parameters
+    ----------
+    cycle : array of int
+        Cycle numbers (1-based), one per row.
+    lithiation_Ah, delithiation_Ah : array
+        Charge passed into / out of the working electrode in each cycle [A h], >= 0.
+    active_mass_g, composite_mass_g : float, optional
+        Active (Si) and composite masses [g], for specific capacities [mAh g-1].
+    area_cm2 : float, optional
+        Electrode area [cm2], for areal capacities [mAh cm-2].
+    lithiation_mean_V, delithiation_mean_V : array, optional
+        Charge-weighted mean working-electrode voltage of each half cycle [V]; their
+        difference is reported as the voltage hysteresis.
+    lithiation_Wh, delithiation_Wh : array, optional
+        Energy of each half cycle [W h].
+    reference_cycle : int
+        Cycle whose lithiation is the third retention reference (default 4).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cycle. Undefined ratios (a zero reference) are NaN, never inf.
+    """
+    cyc = np.asarray(cycle, dtype=int)
+    n = cyc.size
+    lith = _opt(lithiation_Ah, n, "lithiation_Ah")
+    deli = _opt(delithiation_Ah, n, "delithiation_Ah")
+    assert lith is not None and deli is not None
+    if np.any(lith < 0) or np.any(deli < 0):
+        raise ParameterError("capacities must be >= 0 A h")
+    for name, val in (("active_mass_g", active_mass_g), ("composite_mass_g", composite_mass_g),
+                      ("area_cm2", area_cm2)):
+        if val is not None and not (np.isfinite(val) and val > 0):
+            raise ParameterError(f"{name}: must be > 0, got {val}")
+    df = pd.DataFrame({"Cycle Count / 1": cyc})
+    df["Lithiation Capacity / Ah"] = lith
+    df["Delithiation Capacity / Ah"] = deli
+    df["Lithiation Capacity / mAh"] = lith * 1e3
+    df["Delithiation Capacity / mAh"] = deli * 1e3
+    if active_mass_g is not None:
+        df["Specific Lithiation Capacity / mAh/g"] = lith * 1e3 / active_mass_g
+        df["Specific Delithiation Capacity / mAh/g"] = deli * 1e3 / active_mass_g
+    if composite_mass_g is not None:
+        df["Composite Lithiation Capacity / mAh/g"] = lith * 1e3 / composite_mass_g
+        df["Composite Delithiation Capacity / mAh/g"] = deli * 1e3 / composite_mass_g
+    if area_cm2 is not None:
+        df["Areal Lithiation Capacity / mAh/cm2"] = lith * 1e3 / area_cm2
+        df["Areal Delithiation Capacity / mAh/cm2"] = deli * 1e3 / area_cm2
+    df["Coulombic Efficiency / 1"] = _ratio(deli, lith)
+    first = np.nonzero(cyc == cyc.min())[0][0] if n else 0
+    ref = np.nonzero(cyc == reference_cycle)[0]
+    if n:
+        df[RETENTION_PRIMARY] = _ratio(lith, lith[first])
+        df["Retention vs Cycle 1 Delithiation / 1"] = _ratio(deli, deli[first])
+        ref_val = lith[ref[0]] if ref.size else np.nan
+        df[f"Retention vs Cycle {reference_cycle} Lithiation / 1"] = _ratio(lith, ref_val)
+    lv = _opt(lithiation_mean_V, n, "lithiation_mean_V")
+    dv = _opt(delithiation_mean_V, n, "delithiation_mean_V")
+    if lv is not None:
+        df["Mean Lithiation Voltage / V"] = lv
+    if dv is not None:
+        df["Mean Delithiation Voltage / V"] = dv
+    if lv is not None and dv is not None:
+        df["Voltage Hysteresis / V"] = dv - lv
+    lw = _opt(lithiation_Wh, n, "lithiation_Wh")
+    dw = _opt(delithiation_Wh, n, "delithiation_Wh")
+    if lw is not None:
+        df["Lithiation Energy / Wh"] = lw
+    if dw is not None:
+        df["Delithiation Energy / Wh"] = dw
+    return df
+
+
+def retention_at(cycles: pd.DataFrame, cycle: int, column: str = RETENTION_PRIMARY) -> float:
+    """Retention in ``column`` at ``cycle`` (NaN when that cycle was not reached)."""
+    row = cycles.loc[cycles["Cycle Count / 1"] == cycle, column]
+    return float(row.iloc[0]) if len(row) else float("nan")
