@@ -1,0 +1,230 @@
+"""The reduced (uniform-reaction) model: Python API over the compiled kernel."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CalculationError, ParameterError
+from ..metrics import summarise_cycles
+from ..protocol import Protocol, parse_protocol
+from . import kernel as K
+from .parameters import CellParameters, ModelOptions
+
+__all__ = ["Result", "simulate", "simulate_arrays", "DEFAULT_DS_MAX", "DEFAULT_DV_MAX"]
+
+#: Largest stoichiometry change per step [-] and voltage change per step [V].
+DEFAULT_DS_MAX = 0.01
+DEFAULT_DV_MAX = 0.005
+
+
+@dataclass
+class Result:
+    """Outcome of a simulation.
+
+    Attributes
+    ----------
+    timeseries : pandas.DataFrame or None
+        BDF columns (``Test Time / s``, ``Voltage / V`` vs the counter electrode,
+        ``Current / A`` with BDF's sign: lithiation of Si is negative, ``Cycle Count / 1``,
+        ``Step Count / 1``) plus model states.
+    cycles : pandas.DataFrame
+        Per-cycle table (the same schema as measured data, :func:`sianode.metrics.summarise_cycles`)
+        plus trapped Li, side-reaction charge, connected fraction, strain and swelling.
+    status : str
+        ``"completed"`` or the reason the run ended early (data up to then is kept).
+    """
+
+    timeseries: pd.DataFrame | None
+    cycles: pd.DataFrame
+    status: str
+    completed: bool
+    cell: CellParameters
+    options: ModelOptions
+    n_cycles_requested: int
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def retention_pct(self) -> float:
+        """Primary retention (vs cycle-1 lithiation) at the last cycle [%]."""
+        if self.cycles.empty:
+            return float("nan")
+        return 100.0 * float(self.cycles["Retention vs Cycle 1 Lithiation / 1"].iloc[-1])
+
+    def retention_at(self, cycle: int, column: str = "Retention vs Cycle 1 Lithiation / 1") -> float:
+        """Retention [-] at ``cycle`` under ``column`` (NaN if that cycle was not reached)."""
+        row = self.cycles.loc[self.cycles["Cycle Count / 1"] == cycle, column]
+        return float(row.iloc[0]) if len(row) else float("nan")
+
+    def plot(self, cycles_to_show: tuple[int, ...] = (1, 2)) -> Any:
+        """Capacity and CE vs cycle, and voltage curves of chosen cycles (matplotlib Figure)."""
+        from ..plotting import plot_result
+
+        return plot_result(self, cycles_to_show)
+
+    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
+        return (
+            f"<b>sianode Result</b>: {len(self.cycles)} cycles, status {self.status}, "
+            f"retention {self.retention_pct:.1f} %"
+        )
+
+
+def simulate_arrays(
+    cell: CellParameters,
+    options: ModelOptions,
+    steps: dict[str, np.ndarray],
+    record: bool = True,
+    ds_max: float = DEFAULT_DS_MAX,
+    dv_max: float = DEFAULT_DV_MAX,
+) -> tuple[int, np.ndarray | None, np.ndarray, int]:
+    """Run the kernel on a numeric step table (see :meth:`Protocol.to_arrays`).
+
+    Returns (status code, time-series array or None, per-cycle array, last step index)."""
+    status, n_ts, ts, n_cyc, cyc, last = K.run_kernel(
+        cell.to_vector(),
+        options.codes(),
+        steps["kind"],
+        steps["current"],
+        steps["cutoff"],
+        steps["duration"],
+        steps["cycle"],
+        record,
+        ds_max,
+        dv_max,
+    )
+    return int(status), (ts[:n_ts] if record else None), cyc[:n_cyc], int(last)
+
+
+def _timeseries_frame(ts: np.ndarray, counter_potential: float) -> pd.DataFrame:
+    cols = dict(zip(K.TS_COLUMNS, ts.T))
+    return pd.DataFrame(
+        {
+            "Test Time / s": cols["time_s"],
+            "Voltage / V": cols["voltage_V"],
+            "Current / A": -cols["current_A"],  # BDF: + charges the cell = delithiates Si
+            "Cycle Count / 1": cols["cycle"].astype(np.int64),
+            "Step Count / 1": cols["step"].astype(np.int64) + 1,
+            "Voltage vs Li / V": cols["voltage_vs_li_V"],
+            "Li per Si / 1": cols["x_mean"],
+            "Hysteresis State / 1": cols["hysteresis"],
+            "Connected Fraction / 1": cols["connected_fraction"],
+            "External Strain / 1": cols["external_strain"],
+            "Electrode Thickness Change / m": cols["thickness_change_m"],
+            "Trapped Li / Ah": cols["trapped_C"] / 3600.0,
+            "Side Reaction Charge / Ah": cols["side_C"] / 3600.0,
+            "Crystalline Si Fraction / 1": cols["crystalline_fraction"],
+            "Li15Si4 Fraction / 1": cols["li15si4_fraction"],
+        }
+    )
+
+
+def _cycles_frame(cyc: np.ndarray, cell: CellParameters, composite_mass_g: float | None) -> pd.DataFrame:
+    c = dict(zip(K.CYCLE_COLUMNS, cyc.T))
+    lith_Ah = c["lith_C"] / 3600.0
+    deli_Ah = c["delith_C"] / 3600.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lith_V = np.where(c["lith_C"] > 0, c["lith_J"] / np.maximum(c["lith_C"], 1e-300), np.nan)
+        deli_V = np.where(c["delith_C"] > 0, c["delith_J"] / np.maximum(c["delith_C"], 1e-300), np.nan)
+    df = summarise_cycles(
+        c["cycle"].astype(int),
+        lith_Ah,
+        deli_Ah,
+        active_mass_g=cell.si_mass * 1e3,
+        composite_mass_g=composite_mass_g,
+        area_cm2=cell.area * 1e4,
+        lithiation_mean_V=lith_V,
+        delithiation_mean_V=deli_V,
+        lithiation_Wh=c["lith_J"] / 3600.0,
+        delithiation_Wh=c["delith_J"] / 3600.0,
+    )
+    df["Side Reaction Charge / Ah"] = c["side_C"] / 3600.0
+    df["Cumulative Side Reaction Charge / Ah"] = c["side_total_C"] / 3600.0
+    df["Trapped Li / Ah"] = c["trapped_C"] / 3600.0
+    df["Connected Fraction / 1"] = c["connected_fraction"]
+    df["Max External Strain / 1"] = c["strain_max"]
+    df["External Strain Amplitude / 1"] = c["strain_max"] - c["strain_min"]
+    df["Max Electrode Thickness Change / um"] = c["thickness_change_max_m"] * 1e6
+    df["Li in Connected Si / Ah"] = c["li_connected_C"] / 3600.0
+    df["Net Charge Passed / Ah"] = c["charge_net_C"] / 3600.0
+    df["Max Li per Si / 1"] = c["x_max_reached"]
+    df["Min Li per Si / 1"] = c["x_min_reached"]
+    df["Test Time / s"] = c["time_end_s"]
+    return df
+
+
+def simulate(
+    cell: CellParameters | None = None,
+    protocol: Protocol | str | None = None,
+    options: ModelOptions | None = None,
+    n_cycles: int | None = None,
+    record: bool = True,
+    composite_mass_g: float | None = None,
+    ds_max: float = DEFAULT_DS_MAX,
+    dv_max: float = DEFAULT_DV_MAX,
+) -> Result:
+    """Simulate a Si half cell with the reduced model.
+
+    Parameters
+    ----------
+    cell : CellParameters, optional
+        The cell (default: the study's dense cell geometry with default parameters).
+    protocol : Protocol or str, optional
+        Parsed protocol or its text form (default: the study's protocol).
+    options : ModelOptions, optional
+        Mechanism switches (default: all on).
+    n_cycles : int, optional
+        Cut or extend the protocol to this many cycles.
+    record : bool
+        Keep the time series (False: per-cycle results only, faster, flat memory).
+    composite_mass_g : float, optional
+        For composite-specific capacities [g].
+
+    Returns
+    -------
+    Result
+        Never contains NaN in state columns; a run that ends early keeps its data and
+        says why in ``status``.
+
+    Raises
+    ------
+    ParameterError
+        If the first lithiation cannot start (the current cannot be met).
+    """
+    cell = cell or CellParameters()
+    options = options or ModelOptions()
+    if protocol is None:
+        from ..study import load_study
+
+        protocol = load_study().section("protocol")["text"]
+    proto = parse_protocol(protocol) if isinstance(protocol, str) else protocol
+    if not (0 < ds_max <= 0.1) or not (0 < dv_max <= 0.1):
+        raise ParameterError("ds_max and dv_max must be in (0, 0.1]")
+    steps = proto.to_arrays(cell.area, cell.nominal_capacity_Ah, cell.counter_potential, n_cycles)
+    status, ts, cyc, last = simulate_arrays(cell, options, steps, record, ds_max, dv_max)
+    if status == K.CANNOT_START:
+        first = proto.expand(n_cycles)[0]
+        raise ParameterError(
+            f"current: {first.text!r} cannot be met: the cell voltage is beyond the cut-off at "
+            "the first instant (ohmic and kinetic losses exceed the voltage window)"
+        )
+    if not np.all(np.isfinite(cyc)) or (ts is not None and not np.all(np.isfinite(ts))):
+        raise CalculationError("simulation produced non-finite values; please report this cell")
+    timeseries = _timeseries_frame(ts, cell.counter_potential) if ts is not None else None
+    cycles = _cycles_frame(cyc, cell, composite_mass_g)
+    text = K.STATUS_TEXT.get(status, f"status {status}")
+    if status != K.OK:
+        text = f"{text} (at step {last + 1}, cycle {int(steps['cycle'][last])})"
+    return Result(
+        timeseries=timeseries,
+        cycles=cycles,
+        status=text,
+        completed=status == K.OK,
+        cell=cell,
+        options=options,
+        n_cycles_requested=int(n_cycles or proto.n_cycles),
+        info={"status_code": status, "options": dataclasses.asdict(options)},
+    )
