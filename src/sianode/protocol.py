@@ -1,0 +1,261 @@
+"""Cycling protocols in readable text, in the spirit of PyBaMM experiments.
+
+One step per line::
+
+    Lithiate at 0.127 mA/cm2 until 0.04 V vs Li
+    Delithiate at C/13 until 1.5 V vs Li
+    Rest for 1 h
+    Repeat 47 times
+
+- ``Lithiate``/``Delithiate`` at a current (``0.1 mA``), current density (``0.127 mA/cm2``)
+  or C-rate (``C/13``, ``0.077C``; on the cell's stated capacity basis), ``until`` a voltage
+  ``vs Li`` (Li+/Li) or ``vs counter`` (what the instrument measures), optionally
+  ``for <duration>`` as a time limit.
+- ``Rest for <duration>``.
+- ``Repeat N times`` runs the steps since the previous ``Repeat`` line (or the start) N times
+  in all.
+
+A cycle starts at each lithiation step (half-cell anode convention: lithiation first).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import ParameterError
+from .units import to_unit
+
+__all__ = ["Step", "Protocol", "parse_protocol", "LITHIATE", "DELITHIATE", "REST"]
+
+LITHIATE, DELITHIATE, REST = 0, 1, 2
+_KIND = {"lithiate": LITHIATE, "delithiate": DELITHIATE, "rest": REST}
+
+_STEP = re.compile(
+    r"^(?P<verb>lithiate|delithiate)\s+at\s+(?P<current>.+?)"
+    r"(?:\s+until\s+(?P<volt>[-+0-9.eE]+\s*m?V)\s*(?:vs\.?\s*(?P<ref>li\+?(?:/li)?|counter|li-in))?)?"
+    r"(?:\s+(?:for|or)\s+(?P<dur>[0-9.eE]+\s*\w+))?\s*$",
+    re.IGNORECASE,
+)
+_REST = re.compile(r"^rest\s+for\s+(?P<dur>[0-9.eE]+\s*\w+)\s*$", re.IGNORECASE)
+_REPEAT = re.compile(r"^repeat\s+(?P<n>\d+)\s+times?\s*$", re.IGNORECASE)
+_CRATE = re.compile(r"^(?:C\s*/\s*(?P<div>[0-9.]+)|(?P<mul>[0-9.eE+-]+)\s*C)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One protocol step.
+
+    Attributes
+    ----------
+    kind : int
+        :data:`LITHIATE`, :data:`DELITHIATE` or :data:`REST`.
+    current : float
+        Magnitude of the current in ``current_unit`` (0 for rest).
+    current_unit : str
+        ``"A"``, ``"A/m2"`` or ``"C"`` (C-rate on the cell's capacity basis).
+    cutoff_V : float or None
+        Voltage limit [V] in the reference given by ``cutoff_ref``.
+    cutoff_ref : str
+        ``"Li"`` (vs Li+/Li) or ``"counter"`` (vs the counter electrode, as measured).
+    duration_s : float or None
+        Time limit [s].
+    text : str
+        The line it was parsed from.
+    """
+
+    kind: int
+    current: float = 0.0
+    current_unit: str = "A"
+    cutoff_V: float | None = None
+    cutoff_ref: str = "Li"
+    duration_s: float | None = None
+    text: str = ""
+
+    def current_A(self, area_m2: float, capacity_Ah: float) -> float:
+        """Current magnitude [A] given electrode area [m2] and nominal capacity [A h]."""
+        if self.current_unit == "A":
+            return self.current
+        if self.current_unit == "A/m2":
+            return self.current * area_m2
+        return self.current * capacity_Ah  # C-rate: 1C discharges capacity_Ah in one hour
+
+    def current_density(self, area_m2: float, capacity_Ah: float) -> float:
+        """Current density [A m-2]."""
+        return self.current_A(area_m2, capacity_Ah) / area_m2
+
+    def c_rate(self, area_m2: float, capacity_Ah: float) -> float:
+        """C-rate [h-1] on the nominal capacity."""
+        return self.current_A(area_m2, capacity_Ah) / capacity_Ah
+
+    def cutoff_vs_counter(self, counter_potential_V: float) -> float | None:
+        """Cut-off as the instrument sees it [V vs counter electrode]."""
+        if self.cutoff_V is None:
+            return None
+        return self.cutoff_V - counter_potential_V if self.cutoff_ref == "Li" else self.cutoff_V
+
+    def cutoff_vs_li(self, counter_potential_V: float) -> float | None:
+        """Cut-off [V vs Li+/Li]."""
+        if self.cutoff_V is None:
+            return None
+        return self.cutoff_V if self.cutoff_ref == "Li" else self.cutoff_V + counter_potential_V
+
+
+def _parse_current(text: str, line: str) -> tuple[float, str]:
+    t = text.strip()
+    m = _CRATE.match(t)
+    if m:
+        val = 1.0 / float(m.group("div")) if m.group("div") else float(m.group("mul"))
+        return val, "C"
+    for unit in ("A/m2", "A"):
+        try:
+            return to_unit(t, unit, f"protocol line {line!r}"), unit
+        except ParameterError:
+            continue
+    raise ParameterError(f"protocol line {line!r}: cannot read current {t!r} (A, A/cm2 or C-rate)")
+
+
+@dataclass
+class Protocol:
+    """A parsed protocol: blocks of steps, each run ``repeats`` times."""
+
+    blocks: list[tuple[list[Step], int]] = field(default_factory=list)
+    text: str = ""
+
+    @property
+    def steps(self) -> list[Step]:
+        """Distinct steps in order (each block's steps once)."""
+        return [s for block, _ in self.blocks for s in block]
+
+    @property
+    def n_cycles(self) -> int:
+        """Number of cycles the protocol runs as written."""
+        return sum(sum(s.kind == LITHIATE for s in block) * n for block, n in self.blocks)
+
+    def expand(self, n_cycles: int | None = None) -> list[Step]:
+        """The full step sequence; with ``n_cycles`` it is cut or extended (repeating the last
+        block) to exactly that many cycles."""
+        seq = [s for block, n in self.blocks for _ in range(n) for s in block]
+        if n_cycles is None:
+            return seq
+        if n_cycles < 1:
+            raise ParameterError(f"cycles: must be >= 1, got {n_cycles}")
+        last_block = self.blocks[-1][0]
+        if not any(s.kind == LITHIATE for s in last_block):
+            raise ParameterError("protocol: the last block has no lithiation step to repeat")
+        while sum(s.kind == LITHIATE for s in seq) < n_cycles:
+            seq.extend(last_block)
+        out: list[Step] = []
+        count = 0
+        for s in seq:
+            if s.kind == LITHIATE:
+                count += 1
+                if count > n_cycles:
+                    break
+            out.append(s)
+        return out
+
+    def to_arrays(
+        self,
+        area_m2: float,
+        capacity_Ah: float,
+        counter_potential_V: float,
+        n_cycles: int | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Numeric step table for the solver: kind, current [A] (signed: + lithiation),
+        cut-off vs counter [V] (NaN = none), time limit [s] (inf = none), cycle number."""
+        seq = self.expand(n_cycles)
+        kind = np.array([s.kind for s in seq], dtype=np.int64)
+        cur = np.array([s.current_A(area_m2, capacity_Ah) for s in seq], dtype=float)
+        cur = np.where(kind == LITHIATE, cur, np.where(kind == DELITHIATE, -cur, 0.0))
+        cut = np.array(
+            [
+                np.nan if s.cutoff_V is None else s.cutoff_vs_counter(counter_potential_V)
+                for s in seq
+            ],
+            dtype=float,
+        )
+        dur = np.array([np.inf if s.duration_s is None else s.duration_s for s in seq])
+        cycle = np.cumsum(kind == LITHIATE).astype(np.int64)
+        cycle[cycle == 0] = 1
+        return {"kind": kind, "current": cur, "cutoff": cut, "duration": dur, "cycle": cycle}
+
+
+def parse_protocol(text: str) -> Protocol:
+    """Parse the text form (see module docstring) into a :class:`Protocol`.
+
+    Raises
+    ------
+    ParameterError
+        On a line that is not a step, with the line quoted; on a cut-off on the wrong side
+        (a lithiation must end below, a delithiation above, the start of the window) or a
+        step with neither a cut-off nor a time limit.
+    """
+    blocks: list[tuple[list[Step], int]] = []
+    current: list[Step] = []
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        m = _REPEAT.match(line)
+        if m:
+            n = int(m.group("n"))
+            if n < 1 or not current:
+                raise ParameterError(f"protocol line {line!r}: nothing to repeat or N < 1")
+            blocks.append((current, n))
+            current = []
+            continue
+        m = _REST.match(line)
+        if m:
+            dur = to_unit(m.group("dur"), "s", f"protocol line {line!r}")
+            if dur <= 0:
+                raise ParameterError(f"protocol line {line!r}: duration must be > 0")
+            current.append(Step(kind=REST, duration_s=dur, text=line))
+            continue
+        m = _STEP.match(line)
+        if not m:
+            raise ParameterError(
+                f"protocol line {line!r}: expected 'Lithiate|Delithiate at <current> until <V> "
+                "vs Li', 'Rest for <time>' or 'Repeat N times'"
+            )
+        value, unit = _parse_current(m.group("current"), line)
+        if not value > 0:
+            raise ParameterError(f"protocol line {line!r}: current must be > 0")
+        cutoff = to_unit(m.group("volt"), "V", f"protocol line {line!r}") if m.group("volt") else None
+        ref = (m.group("ref") or "li").lower()
+        ref = "counter" if ref in ("counter", "li-in") else "Li"
+        dur = to_unit(m.group("dur"), "s", f"protocol line {line!r}") if m.group("dur") else None
+        if cutoff is None and dur is None:
+            raise ParameterError(f"protocol line {line!r}: needs 'until <V>' or 'for <time>'")
+        current.append(
+            Step(
+                kind=_KIND[m.group("verb").lower()],
+                current=value,
+                current_unit=unit,
+                cutoff_V=cutoff,
+                cutoff_ref=ref,
+                duration_s=dur,
+                text=line,
+            )
+        )
+    if current:
+        blocks.append((current, 1))
+    if not blocks:
+        raise ParameterError("protocol: no steps")
+    proto = Protocol(blocks=blocks, text=text)
+    _check_cutoff_order(proto)
+    return proto
+
+
+def _check_cutoff_order(proto: Protocol) -> None:
+    """Lithiation cut-offs must lie below delithiation cut-offs (same reference)."""
+    for ref in ("Li", "counter"):
+        lo = [s.cutoff_V for s in proto.steps if s.kind == LITHIATE and s.cutoff_ref == ref and s.cutoff_V is not None]
+        hi = [s.cutoff_V for s in proto.steps if s.kind == DELITHIATE and s.cutoff_ref == ref and s.cutoff_V is not None]
+        if lo and hi and max(lo) >= min(hi):
+            raise ParameterError(
+                f"protocol: cut-offs in the wrong order: lithiation ends at {max(lo)} V but "
+                f"delithiation ends at {min(hi)} V vs {ref} (lithiation must end lower)"
+            )
