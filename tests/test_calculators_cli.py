@@ -220,3 +220,11 @@ def test_material_porosity_out_of_range(tmp_path, capsys):
     path = _write_study(tmp_path, "porosity = 0.0", "porosity = 1.2")
     code, _, err = run(capsys, "design", path, "--material", "dense")
     assert code == 2 and "porosity" in err
+
+
+def test_non_number_in_study_file(tmp_path, capsys):
+    path = _write_study(
+        tmp_path, "composite_relative_density = 0.85", 'composite_relative_density = "dense"'
+    )
+    code, _, err = run(capsys, "design", path)
+    assert code == 2 and "composite_relative_density" in err

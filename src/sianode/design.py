@@ -167,6 +167,19 @@ def _as(value: Any, name: str) -> np.ndarray:
     return arr
 
 
+def _number(value: Any, name: str) -> float:
+    """A plain number from a study file or an option, or a ParameterError naming ``name``."""
+    if isinstance(value, bool):
+        raise ParameterError(f"{name}: expected a number, got {value!r}")
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name}: expected a number, got {value!r}") from None
+    if not math.isfinite(out):
+        raise ParameterError(f"{name}: must be finite")
+    return out
+
+
 def _out(arr: Any) -> Any:
     arr = np.asarray(arr, dtype=float)
     return float(arr) if arr.ndim == 0 else arr
@@ -489,12 +502,11 @@ def hours_per_half_cycle(c_rate: Any, utilisation: Any = 1.0) -> Any:
 def _reference_key(name: str) -> str:
     if not isinstance(name, str):
         raise ParameterError(f"reference electrode: expected a name, got {name!r}")
-    key = name.strip()
+    lowered = name.strip().lower()
     for known in REFERENCE_ELECTRODES:
-        if key.lower() == known.lower():
+        if lowered == known.lower():
             return known
-    alias = _REFERENCE_ALIASES.get(key.lower().replace(" ", "") if key else "")
-    alias = alias or _REFERENCE_ALIASES.get(key.lower())
+    alias = _REFERENCE_ALIASES.get(lowered) or _REFERENCE_ALIASES.get(lowered.replace(" ", ""))
     if alias is not None and alias in REFERENCE_ELECTRODES:
         return alias
     raise ParameterError(
@@ -666,7 +678,7 @@ def material_porosity(study: Any, material: str) -> float:
 
     mat = study.section(f"materials.{material}")
     if "porosity" in mat:
-        phi = float(mat["porosity"])
+        phi = _number(mat["porosity"], f"materials.{material}.porosity")
     elif "bet_area" in mat and "pore_diameter" in mat:
         s = to_unit(mat["bet_area"], "m2/g", f"materials.{material}.bet_area")
         d = to_unit(mat["pore_diameter"], "nm", f"materials.{material}.pore_diameter")
@@ -747,10 +759,11 @@ def design_from_study(
     diam = to_unit(
         diameter if diameter is not None else cell.get("pellet_diameter"), "mm", "pellet_diameter"
     )
-    rd = float(
+    rd = _number(
         composite_relative_density
         if composite_relative_density is not None
-        else cell.get("composite_relative_density", 1.0)
+        else cell.get("composite_relative_density", 1.0),
+        "composite_relative_density",
     )
     materials = list(study.raw.get("materials", {}))
     if material is None:
@@ -762,16 +775,17 @@ def design_from_study(
     if si_porosity is None:
         phi = material_porosity(study, material) if material in materials else 0.0
     else:
-        phi = float(si_porosity)
+        phi = _number(si_porosity, "si_porosity")
     geo = electrode_geometry(mass, comp, diam, rd, phi)
 
     sep = None
     sep_mass = separator_mass if separator_mass is not None else cell.get("separator_mass")
     if sep_mass is not None:
-        sep_rd = float(
+        sep_rd = _number(
             separator_relative_density
             if separator_relative_density is not None
-            else cell.get("separator_relative_density", 1.0)
+            else cell.get("separator_relative_density", 1.0),
+            "separator_relative_density",
         )
         sep = separator_geometry(
             to_unit(sep_mass, "mg", "separator_mass"),
