@@ -1,0 +1,210 @@
+"""Readers for real cycler files, normalised to the Battery Data Format (BDF).
+
+``read(path)`` detects the format from the content and returns ``(data, metadata)``:
+
+* ``data``: a :class:`pandas.DataFrame` with BDF's required columns ``Test Time / s``,
+  ``Voltage / V``, ``Current / A`` (positive current charges the test object), the counters
+  ``Cycle Count / 1`` and ``Step Count / 1`` computed by the documented rules of
+  :mod:`sianode.cycling` (so they work when the instrument's counters are missing or always
+  0), optional BDF columns (``Unix Time / s``, ``Step Time / s``, ``Charging Capacity / Ah``,
+  ``Discharging Capacity / Ah``...) and the instrument's own counters as extra columns
+  (``Instrument Cycle / 1``, ``Step Index / 1``...). Units are converted explicitly.
+* ``metadata``: ``format``, ``source_file``, ``instrument``, ``units_found``,
+  ``column_mapping``, ``warnings`` and format-specific entries.
+
+Every problem with a file is a :class:`~sianode.errors.ParsingError` whose one-line message
+names the file and the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError, ParsingError
+from . import _common as c
+from .detect import FORMATS, detect
+
+__all__ = ["read", "write_bdf", "detect", "FORMATS"]
+
+
+def _reader(fmt: str) -> Callable[..., tuple[pd.DataFrame, dict[str, Any]]]:
+    from . import arbin, batterydata, bdf, biologic, generic, indigo, maccor, neware, novonix, pec
+
+    table: dict[str, Callable[..., tuple[pd.DataFrame, dict[str, Any]]]] = {
+        "biologic_mpr": biologic.read_mpr,
+        "biologic_text": biologic.read_text,
+        "arbin_res": arbin.read_res,
+        "arbin_csv": arbin.read_csv,
+        "arbin_xlsx": arbin.read_xlsx,
+        "maccor": maccor.read,
+        "neware_nda": neware.read_binary,
+        "neware_ndax": neware.read_binary,
+        "neware_csv": neware.read_csv,
+        "neware_regular": neware.read_regular,
+        "pec": pec.read,
+        "novonix": novonix.read,
+        "indigo": indigo.read,
+        "batterydata": batterydata.read,
+        "bdf": bdf.read,
+        "generic": generic.read,
+    }
+    return table[fmt]
+
+
+def _check_sign(data: pd.DataFrame, meta: dict[str, Any]) -> None:
+    """Flip the current when the file's capacity counters say it is positive on discharge."""
+    from ..cycling import counter_increments
+
+    if c.CHG_CAP not in data.columns or c.DCHG_CAP not in data.columns:
+        return
+    i = data[c.CURRENT].to_numpy(float)
+    qc = counter_increments(data[c.CHG_CAP].to_numpy(float))
+    qd = counter_increments(data[c.DCHG_CAP].to_numpy(float))
+    tot = qc.sum() + qd.sum()
+    if tot <= 0:
+        return
+    agree = qc[i > 0].sum() + qd[i < 0].sum()
+    disagree = qc[i < 0].sum() + qd[i > 0].sum()
+    if disagree > 0.9 * tot and disagree > 10 * agree:
+        data[c.CURRENT] = -i
+        meta["warnings"].append(
+            "current grows the discharge counter when positive: sign flipped to BDF's rule"
+            " (positive current charges the test object)"
+        )
+
+
+def finish(data: pd.DataFrame, meta: dict[str, Any], path: Any = None) -> pd.DataFrame:
+    """Validate a reader's table and add ``Cycle Count / 1`` and ``Step Count / 1``."""
+    from ..cycling import charge_increments, detect_cycles, step_counts
+
+    src = path if path is not None else meta.get("source_file")
+    if len(data) == 0:
+        raise c.fail(src, "no data rows")
+    for req in c.REQUIRED:
+        if req not in data.columns:
+            raise c.fail(src, f"missing column '{req}'")
+        col = data[req].to_numpy(float)
+        if not np.isfinite(col).any():
+            raise c.fail(src, f"column '{req}' has no finite values")
+    data = data.reset_index(drop=True)
+    # drop optional columns that are entirely empty
+    empty = [k for k in data.columns if k not in c.REQUIRED and data[k].isna().all()]
+    data = data.drop(columns=empty)
+    t = data[c.TIME].to_numpy(float)
+    dt = np.diff(t)
+    if np.any(dt < 0):
+        meta["warnings"].append(
+            f"Test Time decreases {int(np.sum(dt < 0))} times; those intervals carry no charge"
+        )
+    _check_sign(data, meta)
+    kind = meta.get("current_kind", "instantaneous")
+    dq = charge_increments(
+        t, data[c.CURRENT].to_numpy(float), "hold" if kind == "interval_mean" else "trapezoid"
+    )
+    cur = data[c.CURRENT].to_numpy(float)
+    data[c.CYCLE] = detect_cycles(cur, dq)
+    data[c.STEP] = step_counts(
+        cur, data[c.STEP_INDEX].to_numpy(float) if c.STEP_INDEX in data.columns else None
+    )
+    first = [k for k in (c.TIME, c.VOLTAGE, c.CURRENT, c.CYCLE, c.STEP) if k in data.columns]
+    data = data[first + [k for k in data.columns if k not in first]]
+    data.attrs["current_kind"] = kind
+    data.attrs["cycle_rule"] = "current"
+    data.attrs["format"] = meta.get("format")
+    meta.setdefault("current_kind", kind)
+    meta["n_points"] = int(len(data))
+    return data
+
+
+def read(
+    path: str | Path | Sequence[str | Path],
+    format: str | None = None,
+    column_map: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read a cycler file into a BDF table.
+
+    Parameters
+    ----------
+    path : path-like or list of path-likes
+        The file; a list reads the parts of a multi-part Maccor test (``.001``, ``.002``).
+    format : str, optional
+        One of :data:`FORMATS`; detected from the content when omitted.
+    column_map : dict, optional
+        ``{BDF name: source column}`` for the ``generic`` reader (implies it when given
+        without ``format``).
+
+    Returns
+    -------
+    (pandas.DataFrame, dict)
+        Data in BDF names and units, and metadata.
+
+    Raises
+    ------
+    ParsingError
+        Unreadable, truncated, empty or unrecognised file, or missing columns.
+    ParameterError
+        Unknown ``format``.
+    """
+    if isinstance(path, (list, tuple)):
+        from . import maccor
+
+        paths = [Path(p) for p in path]
+        if not paths:
+            raise ParameterError("path: empty list")
+        for p in paths:
+            if detect(p) != "maccor":
+                raise ParsingError(f"{p.name}: only Maccor multi-part tests can be read as a list")
+        data, meta = maccor.read_parts(paths)
+        return finish(data, meta, paths[0]), meta
+    p = Path(path)
+    if format is not None and format not in FORMATS:
+        raise ParameterError(f"format: expected one of {FORMATS}, got {format!r}")
+    fmt = format or ("generic" if column_map else detect(p))
+    reader = _reader(fmt)
+    try:
+        if fmt == "generic":
+            data, meta = reader(p, column_map)
+        else:
+            data, meta = reader(p)
+    except ParsingError:
+        raise
+    except (
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        OverflowError,
+        UnicodeError,
+        MemoryError,
+        AttributeError,
+    ) as exc:
+        # a reader's own checks should catch bad input; this is the last line of defence
+        msg = str(exc).splitlines()[0] if str(exc) else ""
+        raise c.fail(p, f"malformed {fmt} file ({type(exc).__name__}: {msg[:120]})") from exc
+    try:
+        data = finish(data, meta, p)
+    except ParsingError:
+        raise
+    except (ValueError, KeyError, IndexError, TypeError, OverflowError) as exc:
+        raise c.fail(p, f"malformed {fmt} file ({type(exc).__name__})") from exc
+    return data, meta
+
+
+def write_bdf(
+    data: pd.DataFrame,
+    path: str | Path,
+    metadata: dict[str, Any] | None = None,
+    fmt: str | None = None,
+) -> tuple[Path, Path]:
+    """Write ``data`` as ``.bdf.csv``/``.bdf.parquet`` plus a ``.metadata.json`` sidecar.
+
+    See :func:`sianode.io.bdf.write`.
+    """
+    from .bdf import write
+
+    return write(data, path, metadata, fmt)

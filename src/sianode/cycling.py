@@ -1,0 +1,710 @@
+"""Cycles, per-cycle capacities, dQ/dV and plots from a cycler time series in BDF names.
+
+The input is the table returned by :func:`sianode.io.read` (``Test Time / s``,
+``Voltage / V``, ``Current / A`` with BDF's sign rule: positive current charges the test
+object). Everything here works from the current, so it does not depend on instrument
+counters (which are missing, always 0 or defined differently by each vendor).
+
+Rules (documented, and used by the readers to fill ``Cycle Count / 1`` and
+``Step Count / 1``):
+
+*Active points.* A point is *active* when ``|I| > 1e-3 * P99.5(|I|)`` (the 99.5th
+percentile of the absolute current in the file; at least 1e-12 A). Rests and open-circuit
+points are inactive.
+
+*Half cycles.* Consecutive active points of one sign form a segment. A segment that passes
+less than 0.5 % of the median charge of all segments (a sign flicker at a step change, a
+noise spike during a rest) is absorbed into the preceding segment, and neighbours of the same
+sign merge. Each remaining segment is a half cycle; inactive points belong to the half cycle
+before them (points before the first active point belong to the first one).
+
+*Cycles.* The sign of the first half cycle is the *opening* direction (override with
+``opening``). A new cycle starts at every half cycle in the opening direction; the first is
+cycle 1. A Si half cell that starts with lithiation therefore has cycles (lithiation,
+delithiation), like the instruments' "charge/discharge alternance".
+
+*Steps.* ``Step Count / 1`` starts at 1 and increments whenever the instrument's step index
+changes, or, without one, whenever the current changes class (positive, negative, rest).
+
+*Charge.* The charge passed between two samples is the trapezoid ``(I[k] + I[k-1]) / 2 *
+(t[k] - t[k-1])`` (``method="trapezoid"``), or ``I[k] * (t[k] - t[k-1])`` for currents that
+are interval means (``method="hold"``; BioLogic ``<I>`` and currents derived from ``dq``).
+Intervals with a negative or non-finite time step carry no charge. Positive increments sum to
+the BDF charge, negative ones to the discharge of a cycle.
+
+*Role.* In a half cell against lithium, negative current (the instrument's "discharge")
+lithiates the working electrode, whatever that electrode is. ``role="anode"`` (Si, graphite)
+reports coulombic efficiency as delithiation / lithiation; ``role="cathode"`` as
+lithiation / delithiation (discharge / charge). Without a role only the BDF-sense
+``charge``/``discharge`` columns are reported: sianode never guesses it silently
+(:func:`suggest_role` proposes one from the voltage window).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import CalculationError, ParameterError
+from .metrics import summarise_cycles
+
+__all__ = [
+    "ACTIVE_FRACTION",
+    "active_threshold",
+    "half_cycle_labels",
+    "detect_cycles",
+    "step_counts",
+    "charge_increments",
+    "cycle_table",
+    "suggest_role",
+    "voltage_capacity",
+    "dqdv",
+    "plot_capacity",
+    "plot_voltage_capacity",
+    "plot_dqdv",
+]
+
+TIME = "Test Time / s"
+VOLTAGE = "Voltage / V"
+CURRENT = "Current / A"
+CYCLE = "Cycle Count / 1"
+INST_CYCLE = "Instrument Cycle / 1"
+CHG_CAP = "Charging Capacity / Ah"
+DCHG_CAP = "Discharging Capacity / Ah"
+
+ACTIVE_FRACTION = 1e-3
+MERGE_FRACTION = 5e-3
+ROLES = ("anode", "cathode")
+
+
+def _require(data: pd.DataFrame, cols: tuple[str, ...] = (TIME, VOLTAGE, CURRENT)) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise ParameterError("data: expected a pandas DataFrame in BDF names")
+    missing = [c for c in cols if c not in data.columns]
+    if missing:
+        raise ParameterError(f"data: missing BDF column(s) {missing}")
+
+
+def active_threshold(current: Any) -> float:
+    """Current magnitude above which a point counts as active [A].
+
+    Parameters
+    ----------
+    current : array
+        Current [A].
+
+    Returns
+    -------
+    float
+        ``1e-3 * P99.5(|I|)``, at least 1e-12 [A].
+    """
+    a = np.abs(np.asarray(current, dtype=float))
+    a = a[np.isfinite(a)]
+    if a.size == 0:
+        return 1e-12
+    return max(ACTIVE_FRACTION * float(np.percentile(a, 99.5)), 1e-12)
+
+
+def charge_increments(time_s: Any, current_A: Any, method: str = "trapezoid") -> np.ndarray:
+    """Charge passed in the interval ending at each sample [A h] (first sample: 0).
+
+    Parameters
+    ----------
+    time_s : array
+        Test time [s].
+    current_A : array
+        Current [A], BDF sign.
+    method : {"trapezoid", "hold"}
+        Trapezoid rule, or ``I[k] * dt`` for interval-mean currents.
+
+    Returns
+    -------
+    numpy.ndarray
+        Signed increments [A h]; intervals with ``dt <= 0`` or NaN give 0.
+    """
+    t = np.asarray(time_s, dtype=float)
+    i = np.asarray(current_A, dtype=float)
+    out = np.zeros(t.size)
+    if t.size < 2:
+        return out
+    dt = np.diff(t)
+    if method == "trapezoid":
+        mid = 0.5 * (i[1:] + i[:-1])
+    elif method == "hold":
+        mid = i[1:]
+    else:
+        raise ParameterError(f"method: expected 'trapezoid' or 'hold', got {method!r}")
+    inc = mid * dt / 3600.0
+    bad = ~np.isfinite(inc) | ~(dt > 0)
+    inc[bad] = 0.0
+    out[1:] = inc
+    return out
+
+
+def _segments(sign: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start indices and signs of runs of equal non-zero sign (zeros skipped)."""
+    idx = np.flatnonzero(sign != 0)
+    if idx.size == 0:
+        return idx, idx
+    s = sign[idx]
+    new = np.empty(idx.size, dtype=bool)
+    new[0] = True
+    new[1:] = s[1:] != s[:-1]
+    return idx[new], s[new]
+
+
+def half_cycle_labels(current_A: Any, dq_Ah: Any | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Half-cycle label of each point and the sign of each half cycle (rule in module doc).
+
+    Parameters
+    ----------
+    current_A : array
+        Current [A], BDF sign.
+    dq_Ah : array, optional
+        Charge increments [A h] (for the merge rule); trapezoid with unit time if omitted.
+
+    Returns
+    -------
+    labels : numpy.ndarray of int
+        0-based half-cycle index per point (all 0 when no point is active).
+    signs : numpy.ndarray of int
+        +1 / -1 per half cycle (empty when no point is active).
+    """
+    i = np.asarray(current_A, dtype=float)
+    n = i.size
+    thr = active_threshold(i)
+    sign = np.where(np.isfinite(i) & (np.abs(i) > thr), np.sign(i), 0.0).astype(np.int8)
+    q = np.abs(np.asarray(dq_Ah, dtype=float)) if dq_Ah is not None else np.abs(i)
+    q = np.where(np.isfinite(q), q, 0.0)
+    for _ in range(3):
+        starts, signs = _segments(sign)
+        if starts.size <= 1:
+            break
+        # charge of each segment: from its start to the next segment's start
+        bounds = np.append(starts, n)
+        qseg = np.add.reduceat(q, starts)
+        med = float(np.median(qseg))
+        tiny = np.flatnonzero(qseg < MERGE_FRACTION * med)
+        if tiny.size == 0:
+            break
+        for k in tiny:
+            new_sign = signs[k - 1] if k > 0 else signs[k + 1]
+            seg = slice(bounds[k], bounds[k + 1])
+            sign[seg] = np.where(sign[seg] != 0, new_sign, 0)
+    starts, signs = _segments(sign)
+    labels = np.zeros(n, dtype=np.int64)
+    if starts.size:
+        marks = np.zeros(n, dtype=np.int64)
+        marks[starts[1:]] = 1
+        labels = np.cumsum(marks)
+    return labels, signs.astype(int)
+
+
+def detect_cycles(
+    current_A: Any, dq_Ah: Any | None = None, opening: int | None = None
+) -> np.ndarray:
+    """Cycle number of each point from the current (rule in module doc).
+
+    Parameters
+    ----------
+    current_A : array
+        Current [A], BDF sign.
+    dq_Ah : array, optional
+        Charge increments [A h] used by the merge rule.
+    opening : {+1, -1}, optional
+        Direction that opens a cycle; default: the direction of the first half cycle.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Cycle numbers, 1-based (0 only for half cycles before an explicit ``opening``).
+    """
+    labels, signs = half_cycle_labels(current_A, dq_Ah)
+    if signs.size == 0:
+        return np.ones(labels.size, dtype=np.int64)
+    first = int(signs[0]) if opening is None else int(np.sign(opening))
+    opens = (signs == first).astype(np.int64)
+    cyc_of_half = np.cumsum(opens)
+    if opening is None:
+        cyc_of_half = np.maximum(cyc_of_half, 1)
+    return cyc_of_half[labels]
+
+
+def step_counts(current_A: Any, step_index: Any | None = None) -> np.ndarray:
+    """``Step Count / 1``: 1-based, +1 at each change of the step index or current class.
+
+    Parameters
+    ----------
+    current_A : array
+        Current [A].
+    step_index : array, optional
+        Instrument step index; when given (and not all NaN) its changes define steps.
+
+    Returns
+    -------
+    numpy.ndarray of int
+    """
+    i = np.asarray(current_A, dtype=float)
+    if i.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if step_index is not None:
+        s = np.asarray(step_index, dtype=float)
+        if np.isfinite(s).any():
+            s = pd.Series(s).ffill().bfill().to_numpy()
+            change = np.r_[False, s[1:] != s[:-1]]
+            return 1 + np.cumsum(change)
+    thr = active_threshold(i)
+    cls = np.where(np.abs(i) > thr, np.sign(i), 0.0)
+    change = np.r_[False, cls[1:] != cls[:-1]]
+    return 1 + np.cumsum(change)
+
+
+def _increments(data: pd.DataFrame, method: str | None) -> np.ndarray:
+    if method is None:
+        method = data.attrs.get("current_kind") == "interval_mean" and "hold" or "trapezoid"
+    return charge_increments(data[TIME].to_numpy(float), data[CURRENT].to_numpy(float), method)
+
+
+def counter_increments(values: Any) -> np.ndarray:
+    """Per-sample increments of a cumulative counter that resets (per step or cycle).
+
+    A rise counts as its difference; a drop is a reset, and the new value is the charge
+    since the reset. NaN counts as 0. The first sample contributes nothing.
+    """
+    c = np.asarray(values, dtype=float)
+    c = np.where(np.isfinite(c), np.abs(c), 0.0)
+    out = np.zeros(c.size)
+    if c.size > 1:
+        d = np.diff(c)
+        out[1:] = np.where(d >= 0, d, c[1:])
+    return out
+
+
+def suggest_role(data: pd.DataFrame) -> str | None:
+    """Suggest the working-electrode role from the voltage window (half cell vs Li).
+
+    Returns ``"anode"`` when the 0.5-99.5 % voltage window of active points lies below
+    2.0 V and reaches below 1.0 V (Si, graphite vs Li), ``"cathode"`` when it lies above
+    2.0 V, else None. A suggestion only: :func:`cycle_table` never applies it by itself.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Time series in BDF names.
+
+    Returns
+    -------
+    str or None
+    """
+    _require(data)
+    v = data[VOLTAGE].to_numpy(float)
+    i = data[CURRENT].to_numpy(float)
+    act = np.isfinite(v) & (np.abs(i) > active_threshold(i))
+    vv = v[act] if act.sum() >= 3 else v[np.isfinite(v)]
+    if vv.size == 0:
+        return None
+    lo, hi = np.percentile(vv, [0.5, 99.5])
+    if hi <= 2.0 and lo < 1.0:
+        return "anode"
+    if lo >= 2.0:
+        return "cathode"
+    return None
+
+
+def _grouping(data: pd.DataFrame, cycles: str, dq: np.ndarray) -> np.ndarray:
+    if cycles == "current":
+        if CYCLE in data.columns and data.attrs.get("cycle_rule") == "current":
+            return data[CYCLE].to_numpy()
+        return detect_cycles(data[CURRENT].to_numpy(float), dq)
+    if cycles == "instrument":
+        if INST_CYCLE not in data.columns:
+            raise ParameterError("cycles='instrument': the file has no instrument cycle counter")
+        g = pd.Series(data[INST_CYCLE].to_numpy(float)).ffill().bfill().to_numpy()
+        if not np.isfinite(g).any():
+            raise ParameterError("cycles='instrument': the instrument cycle counter is empty")
+        return g.astype(np.int64)
+    raise ParameterError(f"cycles: expected 'current' or 'instrument', got {cycles!r}")
+
+
+def cycle_table(
+    data: pd.DataFrame,
+    role: str | None = None,
+    active_mass_g: float | None = None,
+    composite_mass_g: float | None = None,
+    area_cm2: float | None = None,
+    *,
+    cycles: str = "current",
+    reference_cycle: int = 4,
+    method: str | None = None,
+) -> pd.DataFrame:
+    """Per-cycle table of a measured cell, in the schema of :func:`sianode.metrics.summarise_cycles`.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Time series in BDF names (``Test Time / s``, ``Voltage / V``, ``Current / A``).
+    role : {"anode", "cathode"}, optional
+        Working-electrode role in a half cell vs Li. Without it only BDF-sense charge and
+        discharge are reported (see :func:`suggest_role`).
+    active_mass_g, composite_mass_g : float, optional
+        Active-material and composite masses [g].
+    area_cm2 : float, optional
+        Electrode area [cm2].
+    cycles : {"current", "instrument"}
+        Cycle definition: sianode's rule from the current (default), or the instrument's
+        cycle counter (``Instrument Cycle / 1``) for comparison with its own summaries.
+    reference_cycle : int
+        Cycle of the third retention reference (see ``summarise_cycles``).
+    method : {"trapezoid", "hold"}, optional
+        Integration rule; default from ``data.attrs["current_kind"]`` (trapezoid unless the
+        reader marks the current as an interval mean).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per cycle: ``Cycle Count / 1``, ``Cycle Charging Capacity / Ah`` and
+        ``Cycle Discharging Capacity / Ah`` (BDF sense, also in mAh), charge-weighted mean
+        voltages [V], energies [W h], the instrument's first cycle number and, where the file
+        has them, the instrument's own capacity counters summed per cycle
+        (``Instrument Charging Capacity / Ah``...). With a role, the columns of
+        ``summarise_cycles`` (lithiation/delithiation, specific and areal capacities, CE,
+        retention, hysteresis) are joined. ``attrs["warnings"]`` lists disagreements
+        above 2 % between integral and instrument counters.
+    """
+    _require(data)
+    if role is not None and role not in ROLES:
+        raise ParameterError(f"role: expected one of {ROLES} or None, got {role!r}")
+    if len(data) < 2:
+        raise CalculationError("cycle_table: fewer than two data points")
+    dq = _increments(data, method)
+    grp = _grouping(data, cycles, dq)
+    v = data[VOLTAGE].to_numpy(float)
+    vmid = np.r_[v[0], 0.5 * (v[1:] + v[:-1])]
+    vmid = np.where(np.isfinite(vmid), vmid, 0.0)
+    pos = np.clip(dq, 0.0, None)
+    neg = np.clip(-dq, 0.0, None)
+    frame = pd.DataFrame(
+        {
+            "g": grp,
+            "chg": pos,
+            "dchg": neg,
+            "vchg": vmid * pos,
+            "vdchg": vmid * neg,
+        }
+    )
+    if INST_CYCLE in data.columns:
+        frame["inst"] = data[INST_CYCLE].to_numpy(float)
+    has_counters = CHG_CAP in data.columns and DCHG_CAP in data.columns
+    if has_counters:
+        frame["ic"] = counter_increments(data[CHG_CAP].to_numpy(float))
+        frame["id"] = counter_increments(data[DCHG_CAP].to_numpy(float))
+    agg = frame.groupby("g", sort=True).agg("sum")
+    if "inst" in frame:
+        agg["inst"] = frame.groupby("g", sort=True)["inst"].min()
+    cyc = agg.index.to_numpy(dtype=np.int64)
+    chg = agg["chg"].to_numpy()
+    dchg = agg["dchg"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v_chg = np.where(chg > 0, agg["vchg"].to_numpy() / chg, np.nan)
+        v_dchg = np.where(dchg > 0, agg["vdchg"].to_numpy() / dchg, np.nan)
+    out = pd.DataFrame(
+        {
+            "Cycle Count / 1": cyc,
+            "Cycle Charging Capacity / Ah": chg,
+            "Cycle Discharging Capacity / Ah": dchg,
+            "Cycle Charging Capacity / mAh": chg * 1e3,
+            "Cycle Discharging Capacity / mAh": dchg * 1e3,
+            "Mean Charging Voltage / V": v_chg,
+            "Mean Discharging Voltage / V": v_dchg,
+            "Cycle Charging Energy / Wh": agg["vchg"].to_numpy(),
+            "Cycle Discharging Energy / Wh": agg["vdchg"].to_numpy(),
+        }
+    )
+    if "inst" in agg:
+        out["Instrument Cycle / 1"] = agg["inst"].to_numpy()
+    warnings: list[str] = []
+    if has_counters:
+        ic = agg["ic"].to_numpy()
+        idc = agg["id"].to_numpy()
+        out["Instrument Charging Capacity / Ah"] = ic
+        out["Instrument Discharging Capacity / Ah"] = idc
+        for name, a, b in (("charge", chg, ic), ("discharge", dchg, idc)):
+            big = np.maximum(a, b)
+            ok = big > 1e-3 * max(float(np.max(big)) if big.size else 0.0, 1e-15)
+            rel = np.abs(a - b)[ok] / big[ok]
+            if rel.size and float(rel.max()) > 0.02:
+                warnings.append(
+                    f"{name}: integral of current and instrument counter differ by"
+                    f" up to {100 * rel.max():.1f} % in a cycle"
+                )
+    if role is not None:
+        lith, deli = dchg, chg  # negative current lithiates the working electrode
+        lith_v, deli_v = v_dchg, v_chg
+        summary = summarise_cycles(
+            cyc,
+            lith,
+            deli,
+            active_mass_g=active_mass_g,
+            composite_mass_g=composite_mass_g,
+            area_cm2=area_cm2,
+            lithiation_mean_V=lith_v,
+            delithiation_mean_V=deli_v,
+            lithiation_Wh=out["Cycle Discharging Energy / Wh"].to_numpy(),
+            delithiation_Wh=out["Cycle Charging Energy / Wh"].to_numpy(),
+            reference_cycle=reference_cycle,
+        )
+        if role == "cathode":
+            # a cathode's CE is discharge / charge = lithiation / delithiation
+            ce = np.full(lith.size, np.nan)
+            ok = deli > 0
+            ce[ok] = lith[ok] / deli[ok]
+            summary["Coulombic Efficiency / 1"] = ce
+        out = out.merge(summary, on="Cycle Count / 1", how="left")
+        fce = out["Coulombic Efficiency / 1"].iloc[0] if len(out) else np.nan
+        out.attrs["first_cycle_efficiency"] = float(fce)
+    out.attrs["role"] = role
+    out.attrs["cycles"] = cycles
+    out.attrs["warnings"] = warnings
+    return out
+
+
+def _half_cycles(data: pd.DataFrame, method: str | None) -> pd.DataFrame:
+    _require(data)
+    dq = _increments(data, method)
+    labels, signs = half_cycle_labels(data[CURRENT].to_numpy(float), dq)
+    cyc = (
+        data[CYCLE].to_numpy()
+        if CYCLE in data.columns
+        else detect_cycles(data[CURRENT].to_numpy(float), dq)
+    )
+    frame = pd.DataFrame(
+        {
+            "half": labels,
+            CYCLE: cyc,
+            VOLTAGE: data[VOLTAGE].to_numpy(float),
+            "dq": dq,
+            CURRENT: data[CURRENT].to_numpy(float),
+        }
+    )
+    sign_of = signs[labels] if signs.size else np.zeros(labels.size, dtype=int)
+    frame["direction"] = np.where(sign_of > 0, "charge", np.where(sign_of < 0, "discharge", "rest"))
+    return frame
+
+
+def voltage_capacity(data: pd.DataFrame, method: str | None = None) -> pd.DataFrame:
+    """Voltage against the charge passed within each half cycle.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Time series in BDF names.
+    method : {"trapezoid", "hold"}, optional
+        Integration rule (see :func:`charge_increments`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``Cycle Count / 1``, ``Half Cycle / 1`` (0-based), ``Direction``
+        (``charge``/``discharge`` in BDF sense), ``Capacity / Ah`` (>= 0, restarting at 0 in
+        every half cycle) and ``Voltage / V``; only active points.
+    """
+    f = _half_cycles(data, method)
+    thr = active_threshold(f[CURRENT].to_numpy())
+    cap = f.groupby("half")["dq"].cumsum().abs().to_numpy()
+    out = pd.DataFrame(
+        {
+            CYCLE: f[CYCLE].to_numpy(),
+            "Half Cycle / 1": f["half"].to_numpy(),
+            "Direction": f["direction"].to_numpy(),
+            "Capacity / Ah": cap,
+            VOLTAGE: f[VOLTAGE].to_numpy(),
+        }
+    )
+    keep = np.abs(f[CURRENT].to_numpy()) > thr
+    return out[keep].reset_index(drop=True)
+
+
+def dqdv(
+    data: pd.DataFrame,
+    dv_V: float = 0.005,
+    window: int = 9,
+    method: str | None = None,
+    min_points: int = 10,
+) -> pd.DataFrame:
+    """Differential capacity dQ/dV of each half cycle, smoothed.
+
+    Method: for each half cycle, the charge passed (>= 0) is averaged in voltage bins of
+    width ``dv_V`` (this tolerates noisy, non-monotonic voltage), empty bins are filled by
+    linear interpolation, the derivative is taken by central differences, and smoothed with a
+    Savitzky-Golay filter (``window`` bins, polynomial order 2). Half cycles with fewer than
+    ``min_points`` active points or spanning fewer than 5 bins are skipped.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Time series in BDF names.
+    dv_V : float
+        Voltage bin width [V].
+    window : int
+        Savitzky-Golay window [bins]; odd, >= 3.
+    method : {"trapezoid", "hold"}, optional
+        Integration rule.
+    min_points : int
+        Minimum number of active points per half cycle.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``Cycle Count / 1``, ``Half Cycle / 1``, ``Direction``, ``Voltage / V``
+        (bin centres) and ``dQ/dV / Ah/V`` (>= 0 for both directions).
+    """
+    from scipy.signal import savgol_filter
+
+    if not (np.isfinite(dv_V) and dv_V > 0):
+        raise ParameterError(f"dv_V: must be > 0 V, got {dv_V}")
+    if window < 3 or window % 2 == 0:
+        raise ParameterError(f"window: must be odd and >= 3, got {window}")
+    vc = voltage_capacity(data, method)
+    rows = []
+    for (half, cyc, direction), g in vc.groupby(["Half Cycle / 1", CYCLE, "Direction"], sort=True):
+        if direction == "rest" or len(g) < min_points:
+            continue
+        v = g[VOLTAGE].to_numpy()
+        q = g["Capacity / Ah"].to_numpy()
+        ok = np.isfinite(v) & np.isfinite(q)
+        v, q = v[ok], q[ok]
+        if v.size < min_points:
+            continue
+        lo, hi = float(v.min()), float(v.max())
+        nb = int(np.floor((hi - lo) / dv_V)) + 1
+        if nb < 5:
+            continue
+        idx = np.minimum(((v - lo) / dv_V).astype(int), nb - 1)
+        cnt = np.bincount(idx, minlength=nb)
+        qs = np.bincount(idx, weights=q, minlength=nb)
+        centres = lo + (np.arange(nb) + 0.5) * dv_V
+        has = cnt > 0
+        qbin = np.interp(centres, centres[has], qs[has] / cnt[has])
+        d = np.abs(np.gradient(qbin, dv_V))
+        w = min(window, nb if nb % 2 else nb - 1)
+        if w >= 3:
+            d = savgol_filter(d, w, min(2, w - 1))
+        rows.append(
+            pd.DataFrame(
+                {
+                    CYCLE: cyc,
+                    "Half Cycle / 1": half,
+                    "Direction": direction,
+                    VOLTAGE: centres,
+                    "dQ/dV / Ah/V": np.clip(d, 0.0, None),
+                }
+            )
+        )
+    if not rows:
+        return pd.DataFrame(columns=[CYCLE, "Half Cycle / 1", "Direction", VOLTAGE, "dQ/dV / Ah/V"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def _cycle_colours(n: int):
+    import matplotlib
+
+    cmap = matplotlib.colormaps["viridis"]
+    return [cmap(k / max(n - 1, 1)) for k in range(n)]
+
+
+def plot_capacity(table: pd.DataFrame, ax=None):
+    """Capacity (and, with a role, coulombic efficiency) against cycle number.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`cycle_table`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure otherwise.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+    else:
+        fig = ax.figure
+    cyc = table["Cycle Count / 1"]
+    if "Lithiation Capacity / mAh" in table.columns:
+        ax.plot(cyc, table["Lithiation Capacity / mAh"], "o-", label="lithiation")
+        ax.plot(cyc, table["Delithiation Capacity / mAh"], "s-", label="delithiation")
+    else:
+        ax.plot(cyc, table["Cycle Charging Capacity / mAh"], "o-", label="charge (BDF)")
+        ax.plot(cyc, table["Cycle Discharging Capacity / mAh"], "s-", label="discharge (BDF)")
+    ax.set_xlabel("cycle")
+    ax.set_ylabel("capacity [mAh]")
+    ax.legend(loc="lower left")
+    if "Coulombic Efficiency / 1" in table.columns:
+        ax2 = ax.twinx()
+        ax2.plot(cyc, 100 * table["Coulombic Efficiency / 1"], "k^:", ms=4, label="CE")
+        ax2.set_ylabel("coulombic efficiency [%]")
+    return fig
+
+
+def plot_voltage_capacity(data: pd.DataFrame, ax=None, method: str | None = None):
+    """Voltage against capacity within each half cycle, coloured by cycle.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+    else:
+        fig = ax.figure
+    vc = voltage_capacity(data, method)
+    cycles = sorted(vc[CYCLE].unique())
+    colours = dict(zip(cycles, _cycle_colours(len(cycles)), strict=True))
+    for (_, cyc), g in vc.groupby(["Half Cycle / 1", CYCLE], sort=True):
+        ax.plot(1e3 * g["Capacity / Ah"], g[VOLTAGE], color=colours[cyc], lw=1)
+    _colourbar(fig, ax, cycles)
+    ax.set_xlabel("capacity [mAh]")
+    ax.set_ylabel("voltage [V]")
+    return fig
+
+
+def _colourbar(fig, ax, cycles) -> None:
+    import matplotlib as mpl
+
+    if not cycles:
+        return
+    norm = mpl.colors.Normalize(vmin=min(cycles), vmax=max(max(cycles), min(cycles) + 1))
+    sm = mpl.cm.ScalarMappable(norm=norm, cmap="viridis")
+    fig.colorbar(sm, ax=ax, label="cycle")
+
+
+def plot_dqdv(data: pd.DataFrame, ax=None, **kwargs: Any):
+    """dQ/dV of each half cycle (discharge drawn negative), coloured by cycle.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
+    else:
+        fig = ax.figure
+    d = dqdv(data, **kwargs)
+    cycles = sorted(d[CYCLE].unique())
+    colours = dict(zip(cycles, _cycle_colours(len(cycles)), strict=True))
+    for (_, cyc, direction), g in d.groupby(["Half Cycle / 1", CYCLE, "Direction"], sort=True):
+        sgn = -1.0 if direction == "discharge" else 1.0
+        ax.plot(g[VOLTAGE], sgn * 1e3 * g["dQ/dV / Ah/V"], color=colours[cyc], lw=1)
+    _colourbar(fig, ax, cycles)
+    ax.set_xlabel("voltage [V]")
+    ax.set_ylabel("dQ/dV [mAh/V] (discharge < 0)")
+    return fig

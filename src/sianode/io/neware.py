@@ -1,0 +1,281 @@
+"""Neware BTS files: binary ``.nda``/``.ndax`` (through fastnda) and CSV exports.
+
+* Binaries are parsed by `fastnda <https://pypi.org/project/fastnda/>`_ (maintained, used by
+  cellpy and batterydf); we only rename and convert units (mA -> A, mAh -> Ah). The test time
+  is fastnda's ``total_time_s`` (Unix time can jump backwards in some .ndax files).
+* The flat CSV export has one row per record, ``Time`` (step time) and ``Cumulative Time`` as
+  ``HH:MM:SS`` (hours may exceed 24) and capacities labelled ``(Ah)``; the labels are checked
+  against the integral of the current (a known pitfall is mAh written under an Ah label).
+* The "regular" CSV export interleaves three tables: cycle rows (``Cycle Index,Chg. Cap.(Ah),
+  ...``), step rows (first field empty) and record rows (first two fields empty). The cycle
+  rows, the instrument's own per-cycle capacities, are returned in
+  ``metadata["instrument_cycles"]``.
+
+Neware's current is negative on discharge, as in BDF.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _common as c
+
+
+def read_binary(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read a Neware ``.nda``/``.ndax`` file with fastnda."""
+    raw = c.read_bytes(path, 8)
+    if not raw:
+        raise c.fail(path, "file is empty")
+    try:
+        import fastnda
+    except ImportError as exc:  # pragma: no cover
+        raise c.fail(path, "reading Neware binaries needs fastnda (pip install fastnda)") from exc
+    buf = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+            pl_df = fastnda.read(str(path))
+    except Exception as exc:  # fastnda raises assorted errors on corrupt input
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise c.fail(path, f"not a readable Neware file (fastnda: {msg[:200]})") from exc
+    fmt = "neware_ndax" if path.suffix.lower() == ".ndax" or raw[:2] == b"PK" else "neware_nda"
+    meta = c.base_metadata(path, fmt, "Neware BTS")
+    for line in buf.getvalue().splitlines():
+        if line.strip():
+            meta["warnings"].append(f"fastnda: {line.strip()}")
+    try:
+        df = pl_df.to_pandas()
+    except Exception as exc:  # pragma: no cover
+        raise c.fail(path, f"fastnda output could not be converted ({exc})") from exc
+    need = ("voltage_V", "current_mA", "total_time_s")
+    for n in need:
+        if n not in df.columns:
+            raise c.fail(path, f"fastnda output lacks '{n}'")
+    if len(df) == 0:
+        raise c.fail(path, "no data records")
+    out = pd.DataFrame(
+        {
+            c.TIME: df["total_time_s"].to_numpy(float),
+            c.VOLTAGE: df["voltage_V"].to_numpy(float),
+            c.CURRENT: df["current_mA"].to_numpy(float) * 1e-3,
+        }
+    )
+    mapping = {c.TIME: "total_time_s", c.VOLTAGE: "voltage_V", c.CURRENT: "current_mA / 1000"}
+    if "unix_time_s" in df:
+        out[c.UNIX] = df["unix_time_s"].to_numpy(float)
+    if "step_time_s" in df:
+        out[c.STEP_TIME] = df["step_time_s"].to_numpy(float)
+    if "cycle_count" in df:
+        out[c.INST_CYCLE] = df["cycle_count"].to_numpy(float)
+        mapping[c.INST_CYCLE] = "cycle_count"
+    if "step_count" in df:
+        out[c.INST_STEP] = df["step_count"].to_numpy(float)
+    if "step_index" in df:
+        out[c.STEP_INDEX] = df["step_index"].to_numpy(float)
+    if "step_type" in df:
+        out["Step Type"] = df["step_type"].astype(str).to_numpy()
+    if "capacity_mAh" in df:
+        cap = df["capacity_mAh"].to_numpy(float) * 1e-3
+        out[c.CHG_CAP] = np.clip(cap, 0.0, None)
+        out[c.DCHG_CAP] = np.clip(-cap, 0.0, None)
+        mapping[c.CHG_CAP] = "capacity_mAh > 0"
+        mapping[c.DCHG_CAP] = "-capacity_mAh (< 0)"
+    if "energy_mWh" in df:
+        e = df["energy_mWh"].to_numpy(float) * 1e-3
+        out[c.CHG_E] = np.clip(e, 0.0, None)
+        out[c.DCHG_E] = np.clip(-e, 0.0, None)
+    for col in df.columns:
+        if "temperature_degC" in col:
+            out[c.TEMP] = df[col].to_numpy(float)
+            break
+    meta["column_mapping"] = mapping
+    meta["units_found"] = {"time": "s", "voltage": "V", "current": "mA", "capacity": "mAh"}
+    meta["parser"] = f"fastnda {getattr(fastnda, '__version__', '?')}"
+    return out, meta
+
+
+def _flat_common(
+    path: Path, df: pd.DataFrame, meta: dict[str, Any], time_col: str, cap_cols: dict[str, str]
+) -> pd.DataFrame:
+    out = pd.DataFrame(index=df.index)
+    mapping = meta["column_mapping"]
+    tt = df[time_col]
+    out[c.TIME] = (
+        c.numeric(path, df, time_col)
+        if pd.api.types.is_numeric_dtype(tt)
+        else c.hms_to_seconds(path, tt, time_col)
+    )
+    mapping[c.TIME] = time_col
+    vcol = next((k for k in df.columns if c.split_label(k)[0] == "Voltage"), None)
+    icol = next((k for k in df.columns if c.split_label(k)[0] == "Current"), None)
+    if vcol is None or icol is None:
+        raise c.fail(path, "missing 'Voltage(V)' or 'Current(A)' column")
+    out[c.VOLTAGE] = c.numeric(path, df, vcol) * c.unit_factor(
+        path, c.split_label(vcol)[1] or "V", c.VOLTAGE_UNITS, "voltage"
+    )
+    out[c.CURRENT] = c.numeric(path, df, icol) * c.unit_factor(
+        path, c.split_label(icol)[1] or "A", c.CURRENT_UNITS, "current"
+    )
+    mapping[c.VOLTAGE] = vcol
+    mapping[c.CURRENT] = icol
+    meta["units_found"].update(
+        {"voltage": c.split_label(vcol)[1], "current": c.split_label(icol)[1]}
+    )
+    for bdf, src in cap_cols.items():
+        if src in df.columns:
+            unit = c.split_label(src)[1] or "Ah"
+            table = c.CAPACITY_UNITS if "Cap" in src else c.ENERGY_UNITS
+            out[bdf] = np.abs(c.numeric(path, df, src)) * c.unit_factor(path, unit, table, bdf)
+            mapping[bdf] = src
+            meta["units_found"][bdf] = unit
+    if "Date" in df.columns:
+        out[c.UNIX] = c.to_unix(path, df["Date"], "%Y-%m-%d %H:%M:%S")
+    return out
+
+
+def read_csv(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read a Neware flat CSV export (``DataPoint,Cycle Index,Step Index,...``)."""
+    raw = c.read_bytes(path)
+    text = c.decode_text(path, raw)
+    df = c.parse_csv_text(path, text)
+    meta = c.base_metadata(path, "neware_csv", "Neware BTS (CSV export)")
+    tcol = next(
+        (k for k in ("Cumulative Time", "Total Time", "Test Time") if k in df.columns), None
+    )
+    if tcol is None:
+        raise c.fail(path, "missing 'Cumulative Time'/'Total Time' column")
+    out = _flat_common(
+        path,
+        df,
+        meta,
+        tcol,
+        {
+            c.CHG_CAP: "Chg. Cap.(Ah)",
+            c.DCHG_CAP: "DChg. Cap.(Ah)",
+            c.CHG_E: "Chg. Energy(Wh)",
+            c.DCHG_E: "DChg. Energy(Wh)",
+        },
+    )
+    if "Cycle Index" in df.columns:
+        out[c.INST_CYCLE] = c.numeric(path, df, "Cycle Index")
+    if "Step Index" in df.columns:
+        out[c.STEP_INDEX] = c.numeric(path, df, "Step Index")
+    if "Step Type" in df.columns:
+        out["Step Type"] = df["Step Type"].astype(str).to_numpy()
+    c.fix_capacity_unit(path, out, meta)
+    return out, meta
+
+
+def read_regular(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read a Neware "regular" CSV export (interleaved cycle, step and record rows)."""
+    raw = c.read_bytes(path)
+    text = c.decode_text(path, raw)
+    lines = text.splitlines()
+    if len(lines) < 4:
+        raise c.fail(path, "file is truncated (fewer than 4 lines)")
+    h_cyc = [x.strip() for x in lines[0].split(",")]
+    h_step = [x.strip() for x in lines[1].split(",")]
+    h_rec = [x.strip() for x in lines[2].split(",")]
+    if not (
+        h_cyc[0] == "Cycle Index"
+        and h_step[:2] == ["", "Step Index"]
+        and h_rec[:3] == ["", "", "DataPoint"]
+    ):
+        raise c.fail(path, "not a Neware regular export (three header lines expected)")
+    cyc_rows: list[str] = []
+    rec_rows: list[str] = []
+    rec_cycle: list[int] = []
+    rec_step: list[int] = []
+    step_rows: list[str] = []
+    cur_cycle = 0
+    cur_step = 0
+    for line in lines[3:]:
+        if not line.strip():
+            continue
+        if line.startswith(",,"):
+            rec_rows.append(line[2:])
+            rec_cycle.append(cur_cycle)
+            rec_step.append(cur_step)
+        elif line.startswith(","):
+            step_rows.append(line[1:])
+            cur_step += 1
+        else:
+            cyc_rows.append(line)
+            head = line.split(",", 1)[0]
+            try:
+                cur_cycle = int(head)
+            except ValueError as exc:
+                raise c.fail(path, f"bad cycle row '{line[:40]}'") from exc
+    if not rec_rows:
+        raise c.fail(path, "no record rows")
+    recs = c.parse_csv_text(path, "\n".join(rec_rows), header=None)
+    names = h_rec[2:]
+    recs = recs.iloc[:, : len(names)]
+    recs.columns = names[: recs.shape[1]]
+    meta = c.base_metadata(path, "neware_regular", "Neware BTS (regular CSV export)")
+    tcol = "Total Time" if "Total Time" in recs.columns else None
+    if tcol is None:
+        raise c.fail(path, "missing 'Total Time' column in record rows")
+    out = _flat_common(path, recs, meta, tcol, {})
+    # 'Capacity(Ah)' and 'Energy(Wh)' are per step and unsigned; direction from current
+    steps = c.parse_csv_text(path, "\n".join(step_rows), header=None)
+    steps = steps.iloc[:, : len(h_step) - 1]
+    steps.columns = h_step[1 : steps.shape[1] + 1]
+    step_no = np.asarray(rec_step) - 1
+    if "Step Type" in steps.columns and step_no.size:
+        types = steps["Step Type"].astype(str).to_numpy()
+        out["Step Type"] = types[np.clip(step_no, 0, len(types) - 1)]
+    if "Step Index" in steps.columns:
+        out[c.STEP_INDEX] = steps["Step Index"].to_numpy(float)[np.clip(step_no, 0, len(steps) - 1)]
+    out[c.INST_CYCLE] = np.asarray(rec_cycle, dtype=float)
+    capcol = next((k for k in recs.columns if c.split_label(k)[0] == "Capacity"), None)
+    if capcol is not None:
+        cap = np.abs(c.numeric(path, recs, capcol)) * c.unit_factor(
+            path, c.split_label(capcol)[1] or "Ah", c.CAPACITY_UNITS, "capacity"
+        )
+        stype = out["Step Type"].astype(str).str.lower() if "Step Type" in out else None
+        if stype is not None:
+            is_d = stype.str.contains("dchg").to_numpy()
+            is_c = stype.str.contains("chg").to_numpy() & ~is_d
+        else:
+            i = out[c.CURRENT].to_numpy()
+            is_c, is_d = i > 0, i < 0
+        out[c.CHG_CAP] = np.where(is_c, cap, 0.0)
+        out[c.DCHG_CAP] = np.where(is_d, cap, 0.0)
+        meta["column_mapping"][c.CHG_CAP] = f"{capcol} in charge steps"
+        meta["column_mapping"][c.DCHG_CAP] = f"{capcol} in discharge steps"
+    cyc = c.parse_csv_text(path, "\n".join(cyc_rows), header=None)
+    cyc = cyc.iloc[:, : len(h_cyc)]
+    cyc.columns = h_cyc[: cyc.shape[1]]
+    summary = []
+    for _, row in cyc.iterrows():
+        entry = {"cycle": int(row["Cycle Index"])}
+        for key, name in (
+            ("Chg. Cap.(Ah)", "charge_Ah"),
+            ("DChg. Cap.(Ah)", "discharge_Ah"),
+            ("Chg.-DChg. Eff(%)", "efficiency_percent"),
+        ):
+            if key in cyc.columns:
+                entry[name] = float(pd.to_numeric(row[key], errors="coerce"))
+        summary.append(entry)
+    meta["instrument_cycles"] = summary
+    c.fix_capacity_unit(path, out, meta)
+    return out, meta
+
+
+def is_ndax(raw: bytes, path: Path) -> bool:
+    """True for a zip whose members look like a Neware .ndax."""
+    if raw[:2] != b"PK":
+        return False
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return path.suffix.lower() == ".ndax"
+    return any(n.lower().endswith((".ndc", "step.xml", "testinfo.xml")) for n in names)
