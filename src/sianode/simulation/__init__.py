@@ -1,0 +1,17 @@
+"""The Si half-cell simulator: reduced model, batch engine, study-to-cell conversion."""
+
+from .batch import BatchResult, simulate_batch
+from .cells import cell_from_study, material_descriptors
+from .parameters import CellParameters, ModelOptions
+from .reduced import Result, simulate
+
+__all__ = [
+    "BatchResult",
+    "CellParameters",
+    "ModelOptions",
+    "Result",
+    "cell_from_study",
+    "material_descriptors",
+    "simulate",
+    "simulate_batch",
+]
