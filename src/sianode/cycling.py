@@ -13,7 +13,7 @@ percentile of the absolute current in the file; at least 1e-12 A). Rests and ope
 points are inactive.
 
 *Half cycles.* Consecutive active points of one sign form a segment. A segment that passes
-less than 0.5 % of the median charge of all segments (a sign flicker at a step change, a
+less than 0.5 % of the charge of the largest segment (a sign flicker at a step change, a
 noise spike during a rest) is absorbed into the preceding segment, and neighbours of the same
 sign merge. Each remaining segment is a half cycle; inactive points belong to the half cycle
 before them (points before the first active point belong to the first one).
@@ -29,6 +29,8 @@ changes, or, without one, whenever the current changes class (positive, negative
 *Charge.* The charge passed between two samples is the trapezoid ``(I[k] + I[k-1]) / 2 *
 (t[k] - t[k-1])`` (``method="trapezoid"``), or ``I[k] * (t[k] - t[k-1])`` for currents that
 are interval means (``method="hold"``; BioLogic ``<I>`` and currents derived from ``dq``).
+Where the instrument's ``Step Time / s`` restarts, the interval is split at the step change
+(old current before it, new current after it) instead of averaging across it.
 Intervals with a negative or non-finite time step carry no charge. Positive increments sum to
 the BDF charge, negative ones to the discharge of a cycle.
 
@@ -54,6 +56,8 @@ __all__ = [
     "ACTIVE_FRACTION",
     "active_threshold",
     "half_cycle_labels",
+    "dc_current",
+    "counter_increments",
     "detect_cycles",
     "step_counts",
     "charge_increments",
@@ -107,7 +111,9 @@ def active_threshold(current: Any) -> float:
     return max(ACTIVE_FRACTION * float(np.percentile(a, 99.5)), 1e-12)
 
 
-def charge_increments(time_s: Any, current_A: Any, method: str = "trapezoid") -> np.ndarray:
+def charge_increments(
+    time_s: Any, current_A: Any, method: str = "trapezoid", step_time_s: Any | None = None
+) -> np.ndarray:
     """Charge passed in the interval ending at each sample [A h] (first sample: 0).
 
     Parameters
@@ -118,6 +124,10 @@ def charge_increments(time_s: Any, current_A: Any, method: str = "trapezoid") ->
         Current [A], BDF sign.
     method : {"trapezoid", "hold"}
         Trapezoid rule, or ``I[k] * dt`` for interval-mean currents.
+    step_time_s : array, optional
+        Instrument step time [s]. Where it restarts (a new step began between two samples,
+        ``step_time[k]`` seconds before sample ``k``), the interval is split at the step
+        change: ``I[k-1]`` before it, ``I[k]`` after it, instead of averaging across it.
 
     Returns
     -------
@@ -137,6 +147,13 @@ def charge_increments(time_s: Any, current_A: Any, method: str = "trapezoid") ->
     else:
         raise ParameterError(f"method: expected 'trapezoid' or 'hold', got {method!r}")
     inc = mid * dt / 3600.0
+    if step_time_s is not None:
+        st = np.asarray(step_time_s, dtype=float)
+        new = np.r_[False, st[1:] < st[:-1]][1:] & np.isfinite(st[1:]) & (dt > 0)
+        if new.any():
+            k = np.flatnonzero(new)
+            after = np.clip(st[1:][k], 0.0, dt[k])
+            inc[k] = (i[:-1][k] * (dt[k] - after) + i[1:][k] * after) / 3600.0
     bad = ~np.isfinite(inc) | ~(dt > 0)
     inc[bad] = 0.0
     out[1:] = inc
@@ -185,8 +202,8 @@ def half_cycle_labels(current_A: Any, dq_Ah: Any | None = None) -> tuple[np.ndar
         # charge of each segment: from its start to the next segment's start
         bounds = np.append(starts, n)
         qseg = np.add.reduceat(q, starts)
-        med = float(np.median(qseg))
-        tiny = np.flatnonzero(qseg < MERGE_FRACTION * med)
+        top = float(np.max(qseg))
+        tiny = np.flatnonzero(qseg < MERGE_FRACTION * top)
         if tiny.size == 0:
             break
         for k in tiny:
@@ -261,10 +278,24 @@ def step_counts(current_A: Any, step_index: Any | None = None) -> np.ndarray:
     return 1 + np.cumsum(change)
 
 
+def dc_current(data: pd.DataFrame) -> np.ndarray:
+    """Current [A] with impedance points (``Frequency / Hz`` > 0) set to 0.
+
+    During an impedance measurement the recorded current is an AC sample, not a DC current
+    that charges the cell; such points are treated as rests by every rule here.
+    """
+    i = data[CURRENT].to_numpy(float).copy()
+    if "Frequency / Hz" in data.columns:
+        f = data["Frequency / Hz"].to_numpy(float)
+        i[np.isfinite(f) & (f > 0)] = 0.0
+    return i
+
+
 def _increments(data: pd.DataFrame, method: str | None) -> np.ndarray:
     if method is None:
-        method = data.attrs.get("current_kind") == "interval_mean" and "hold" or "trapezoid"
-    return charge_increments(data[TIME].to_numpy(float), data[CURRENT].to_numpy(float), method)
+        method = "hold" if data.attrs.get("current_kind") == "interval_mean" else "trapezoid"
+    st = data["Step Time / s"].to_numpy(float) if "Step Time / s" in data.columns else None
+    return charge_increments(data[TIME].to_numpy(float), dc_current(data), method, st)
 
 
 def counter_increments(values: Any) -> np.ndarray:
@@ -285,9 +316,9 @@ def counter_increments(values: Any) -> np.ndarray:
 def suggest_role(data: pd.DataFrame) -> str | None:
     """Suggest the working-electrode role from the voltage window (half cell vs Li).
 
-    Returns ``"anode"`` when the 0.5-99.5 % voltage window of active points lies below
-    2.0 V and reaches below 1.0 V (Si, graphite vs Li), ``"cathode"`` when it lies above
-    2.0 V, else None. A suggestion only: :func:`cycle_table` never applies it by itself.
+    Returns ``"anode"`` when the median voltage of active points is below 1.5 V and their
+    0.5th percentile below 1.0 V (Si, graphite vs Li), ``"cathode"`` when the median is at
+    least 2.5 V and the 0.5th percentile at least 1.5 V, else None. A suggestion only: :func:`cycle_table` never applies it by itself.
 
     Parameters
     ----------
@@ -300,15 +331,15 @@ def suggest_role(data: pd.DataFrame) -> str | None:
     """
     _require(data)
     v = data[VOLTAGE].to_numpy(float)
-    i = data[CURRENT].to_numpy(float)
+    i = dc_current(data)
     act = np.isfinite(v) & (np.abs(i) > active_threshold(i))
     vv = v[act] if act.sum() >= 3 else v[np.isfinite(v)]
     if vv.size == 0:
         return None
-    lo, hi = np.percentile(vv, [0.5, 99.5])
-    if hi <= 2.0 and lo < 1.0:
+    lo, med = np.percentile(vv, [0.5, 50.0])
+    if med < 1.5 and lo < 1.0:
         return "anode"
-    if lo >= 2.0:
+    if med >= 2.5 and lo >= 1.5:
         return "cathode"
     return None
 
@@ -317,7 +348,7 @@ def _grouping(data: pd.DataFrame, cycles: str, dq: np.ndarray) -> np.ndarray:
     if cycles == "current":
         if CYCLE in data.columns and data.attrs.get("cycle_rule") == "current":
             return data[CYCLE].to_numpy()
-        return detect_cycles(data[CURRENT].to_numpy(float), dq)
+        return detect_cycles(dc_current(data), dq)
     if cycles == "instrument":
         if INST_CYCLE not in data.columns:
             raise ParameterError("cycles='instrument': the file has no instrument cycle counter")
@@ -430,9 +461,10 @@ def cycle_table(
         idc = agg["id"].to_numpy()
         out["Instrument Charging Capacity / Ah"] = ic
         out["Instrument Discharging Capacity / Ah"] = idc
+        scale = max(float(np.max(np.r_[chg, dchg, ic, idc, 0.0])), 1e-15)
         for name, a, b in (("charge", chg, ic), ("discharge", dchg, idc)):
             big = np.maximum(a, b)
-            ok = big > 1e-3 * max(float(np.max(big)) if big.size else 0.0, 1e-15)
+            ok = big > 1e-2 * scale
             rel = np.abs(a - b)[ok] / big[ok]
             if rel.size and float(rel.max()) > 0.02:
                 warnings.append(

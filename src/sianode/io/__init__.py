@@ -80,7 +80,7 @@ def _check_sign(data: pd.DataFrame, meta: dict[str, Any]) -> None:
 
 def finish(data: pd.DataFrame, meta: dict[str, Any], path: Any = None) -> pd.DataFrame:
     """Validate a reader's table and add ``Cycle Count / 1`` and ``Step Count / 1``."""
-    from ..cycling import charge_increments, detect_cycles, step_counts
+    from ..cycling import charge_increments, dc_current, detect_cycles, step_counts
 
     src = path if path is not None else meta.get("source_file")
     if len(data) == 0:
