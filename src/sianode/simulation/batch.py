@@ -46,25 +46,55 @@ def _run_many(P, O, kind, current, cutoff, duration, cycle, offsets, ds_max, dv_
 class BatchResult:
     """Per-design outcomes of :func:`simulate_batch`.
 
+    Raw per-cycle arrays are kept (``raw[i, :n_cycles[i]]``, columns
+    :data:`sianode.simulation.kernel.CYCLE_COLUMNS`); the pandas tables are built only when
+    :attr:`cycles` is first read, so a large batch costs no DataFrame work unless asked.
+
     Attributes
     ----------
     status : list of str
         ``"completed"`` or the reason a design ended early.
-    cycles : list of pandas.DataFrame
-        Per-cycle table of each design (same schema as a single run).
+    status_code : numpy.ndarray
+        Kernel status codes (0 = completed).
     """
 
     status: list[str]
     status_code: np.ndarray
-    cycles: list[pd.DataFrame]
+    n_cycles: np.ndarray
+    raw: np.ndarray
+    cells: list[CellParameters]
+    composite_mass_g: float | None = None
+    _frames: list[pd.DataFrame] | None = None
 
-    def retention(self, cycle: int, column: str = "Retention vs Cycle 1 Lithiation / 1") -> np.ndarray:
-        """Retention [-] of each design at ``cycle`` (NaN where not reached)."""
-        out = np.full(len(self.cycles), np.nan)
-        for i, df in enumerate(self.cycles):
-            row = df.loc[df["Cycle Count / 1"] == cycle, column]
-            if len(row):
-                out[i] = float(row.iloc[0])
+    @property
+    def cycles(self) -> list[pd.DataFrame]:
+        """Per-cycle table of each design (same schema as a single run)."""
+        if self._frames is None:
+            self._frames = [
+                _cycles_frame(self.raw[i, : self.n_cycles[i]], self.cells[i], self.composite_mass_g)
+                for i in range(len(self.cells))
+            ]
+        return self._frames
+
+    def _column(self, name: str) -> np.ndarray:
+        return self.raw[:, :, K.CYCLE_COLUMNS.index(name)]
+
+    def capacity_Ah(self, cycle: int, which: str = "lith") -> np.ndarray:
+        """Lithiation (``"lith"``) or delithiation (``"delith"``) capacity at ``cycle`` [A h]
+        for every design (NaN where the cycle was not reached)."""
+        col = self._column(f"{which}_C") / 3600.0
+        out = np.full(len(self.cells), np.nan)
+        ok = self.n_cycles >= cycle
+        out[ok] = col[ok, cycle - 1]
+        return out
+
+    def retention(self, cycle: int) -> np.ndarray:
+        """Primary retention (cycle-``cycle`` over cycle-1 lithiation) [-] of every design,
+        NaN where the cycle was not reached."""
+        first = self.capacity_Ah(1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = self.capacity_Ah(cycle) / first
+        out[~(first > 0)] = np.nan
         return out
 
 
@@ -108,6 +138,8 @@ def simulate_batch(
         P, O, cat["kind"], cat["current"], cat["cutoff"], cat["duration"], cat["cycle"],
         offsets, ds_max, dv_max, max_cyc,
     )
-    frames = [_cycles_frame(out[i, : nc[i]], cells[i], composite_mass_g) for i in range(n)]
     texts = [K.STATUS_TEXT.get(int(s), f"status {int(s)}") for s in st]
-    return BatchResult(status=texts, status_code=st, cycles=frames)
+    return BatchResult(
+        status=texts, status_code=st, n_cycles=nc, raw=out, cells=list(cells),
+        composite_mass_g=composite_mass_g,
+    )

@@ -286,6 +286,7 @@ def run_kernel(p, opt, kind, current, cutoff, duration, step_cycle, record, ds_m
         x0 = 0.0
     for i in range(ns):
         prof[i] = x0
+    s_prof = np.zeros(ns)
     h = 0.0
     f = 1.0
     trapped = 0.0  # C
@@ -428,7 +429,8 @@ def run_kernel(p, opt, kind, current, cutoff, duration, step_cycle, record, ds_m
             s_z = z
             s_a = a
             s_w = w
-            s_prof = prof.copy()
+            for i in range(ns):
+                s_prof[i] = prof[i]
             s_h = h
             s_f = f
             s_trapped = trapped
@@ -446,7 +448,8 @@ def run_kernel(p, opt, kind, current, cutoff, duration, step_cycle, record, ds_m
                 z = s_z
                 a = s_a
                 w = s_w
-                prof[:] = s_prof
+                for i in range(ns):
+                    prof[i] = s_prof[i]
                 h = s_h
                 f = s_f
                 trapped = s_trapped
@@ -591,7 +594,7 @@ def run_kernel(p, opt, kind, current, cutoff, duration, step_cycle, record, ds_m
             # adapt the next step from the voltage change
             dV = abs(V_new - V)
             if direction != 0 and dV > 0.0:
-                dt_next = dt * min(2.0, max(0.2, 0.5 * dv_max / dV))
+                dt_next = dt * min(2.0, max(0.2, 0.8 * dv_max / dV))
             else:
                 dt_next = 1e300
             V = V_new

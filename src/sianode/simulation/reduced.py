@@ -18,8 +18,8 @@ from .parameters import CellParameters, ModelOptions
 __all__ = ["Result", "simulate", "simulate_arrays", "DEFAULT_DS_MAX", "DEFAULT_DV_MAX"]
 
 #: Largest stoichiometry change per step [-] and voltage change per step [V].
-DEFAULT_DS_MAX = 0.01
-DEFAULT_DV_MAX = 0.005
+DEFAULT_DS_MAX = 0.02
+DEFAULT_DV_MAX = 0.01
 
 
 @dataclass
