@@ -103,10 +103,9 @@ def finish(data: pd.DataFrame, meta: dict[str, Any], path: Any = None) -> pd.Dat
         )
     _check_sign(data, meta)
     kind = meta.get("current_kind", "instantaneous")
-    dq = charge_increments(
-        t, data[c.CURRENT].to_numpy(float), "hold" if kind == "interval_mean" else "trapezoid"
-    )
-    cur = data[c.CURRENT].to_numpy(float)
+    cur = dc_current(data)
+    st = data[c.STEP_TIME].to_numpy(float) if c.STEP_TIME in data.columns else None
+    dq = charge_increments(t, cur, "hold" if kind == "interval_mean" else "trapezoid", st)
     data[c.CYCLE] = detect_cycles(cur, dq)
     data[c.STEP] = step_counts(
         cur, data[c.STEP_INDEX].to_numpy(float) if c.STEP_INDEX in data.columns else None

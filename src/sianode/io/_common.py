@@ -166,8 +166,12 @@ def hms_to_seconds(path: Path, values: pd.Series, what: str) -> np.ndarray:
 
 def to_unix(path: Path, values: pd.Series, fmt: str | None = None) -> np.ndarray:
     """Parse date-time strings to Unix seconds (naive times taken as UTC); NaN on failure."""
+    import warnings
+
     try:
-        ts = pd.to_datetime(values.astype(str).str.strip(), format=fmt, errors="coerce")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            ts = pd.to_datetime(values.astype(str).str.strip(), format=fmt, errors="coerce")
     except (ValueError, TypeError):
         return np.full(len(values), np.nan)
     out = np.full(len(values), np.nan)

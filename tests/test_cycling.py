@@ -1,0 +1,152 @@
+"""Cycle rules, role handling, dQ/dV and plots on synthetic half-cell data."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+from sianode.cycling import (
+    charge_increments,
+    cycle_table,
+    detect_cycles,
+    dqdv,
+    plot_capacity,
+    plot_dqdv,
+    plot_voltage_capacity,
+    suggest_role,
+)
+from sianode.errors import ParameterError
+from sianode.metrics import summarise_cycles
+
+matplotlib.use("Agg")
+
+I0 = 1e-3  # A
+
+
+def si_half_cell(n_cycles=3, dt=10.0, lith_s=3600.0, deli_s=3240.0, rest_s=600.0):
+    """Lithiation (negative current) then delithiation, with rests; counters always 0."""
+    t, i, v = [], [], []
+    now = 0.0
+    for _ in range(n_cycles):
+        for dur, cur, v0, v1 in (
+            (lith_s, -I0, 0.8, 0.05),
+            (rest_s, 0.0, 0.2, 0.2),
+            (deli_s, I0, 0.1, 1.0),
+            (rest_s, 0.0, 0.6, 0.6),
+        ):
+            k = np.arange(1, int(dur / dt) + 1)
+            t.extend(now + k * dt)
+            i.extend(np.full(k.size, cur))
+            v.extend(np.linspace(v0, v1, k.size))
+            now += dur
+    return pd.DataFrame(
+        {"Test Time / s": t, "Voltage / V": v, "Current / A": i, "Instrument Cycle / 1": 0}
+    )
+
+
+def test_cycles_from_current_with_zero_counters():
+    d = si_half_cell()
+    cyc = detect_cycles(d["Current / A"])
+    assert cyc.min() == 1 and cyc.max() == 3
+    t = cycle_table(d)
+    # trapezoid error only at the 2 edges of each half cycle: 1 mA * 3600 s = 1 mAh
+    np.testing.assert_allclose(t["Cycle Discharging Capacity / mAh"], 1.0, rtol=5e-3)
+    np.testing.assert_allclose(t["Cycle Charging Capacity / mAh"], 0.9, rtol=5e-3)
+    assert "Lithiation Capacity / Ah" not in t  # no role, no guess
+
+
+def test_role_anode_uses_summarise_cycles():
+    d = si_half_cell()
+    t = cycle_table(d, role="anode", active_mass_g=1e-3, area_cm2=0.5)
+    ref = summarise_cycles(
+        t["Cycle Count / 1"],
+        t["Cycle Discharging Capacity / Ah"],
+        t["Cycle Charging Capacity / Ah"],
+        active_mass_g=1e-3,
+        area_cm2=0.5,
+    )
+    for col in ref.columns:
+        np.testing.assert_allclose(t[col], ref[col], rtol=1e-12, err_msg=col)
+    np.testing.assert_allclose(t["Coulombic Efficiency / 1"], 0.9, rtol=5e-3)
+    assert t["Specific Lithiation Capacity / mAh/g"].iloc[0] == pytest.approx(1000, rel=5e-3)
+    assert t["Voltage Hysteresis / V"].iloc[0] > 0
+    assert suggest_role(d) == "anode"
+
+
+def test_cathode_ce_is_discharge_over_charge():
+    d = si_half_cell()
+    d["Current / A"] *= -1  # charge first, then discharge
+    d["Voltage / V"] += 3.0
+    t = cycle_table(d, role="cathode")
+    np.testing.assert_allclose(t["Coulombic Efficiency / 1"], 0.9, rtol=5e-3)
+    assert suggest_role(d) == "cathode"
+
+
+def test_bad_role_and_rule():
+    d = si_half_cell(1)
+    with pytest.raises(ParameterError):
+        cycle_table(d, role="full")
+    with pytest.raises(ParameterError):
+        cycle_table(d.drop(columns="Instrument Cycle / 1"), cycles="instrument")
+
+
+def test_step_time_split_and_hold():
+    t = np.array([0.0, 100.0, 200.0])
+    i = np.array([0.0, 1.0, 1.0])
+    assert charge_increments(t, i).sum() == pytest.approx(150 / 3600)
+    assert charge_increments(t, i, "hold").sum() == pytest.approx(200 / 3600)
+    # the step began 10 s before the second sample
+    st = np.array([500.0, 10.0, 110.0])
+    assert charge_increments(t, i, step_time_s=st).sum() == pytest.approx(110 / 3600)
+
+
+def test_flicker_is_merged():
+    d = si_half_cell(2)
+    cur = d["Current / A"].to_numpy().copy()
+    k = int(np.flatnonzero(cur < 0)[5])
+    cur[k] = +I0  # one-sample sign flicker inside a lithiation
+    assert detect_cycles(cur).max() == 2
+
+
+def test_dqdv_and_plots():
+    d = si_half_cell()
+    q = dqdv(d)
+    assert set(q["Direction"]) == {"charge", "discharge"}
+    # linear V(Q): dQ/dV = 1 mAh / 0.75 V in the lithiation
+    lith = q[(q["Direction"] == "discharge") & (q["Cycle Count / 1"] == 1)]
+    mid = lith["dQ/dV / Ah/V"].iloc[len(lith) // 2]
+    assert mid == pytest.approx(1e-3 / 0.75, rel=0.05)
+    t = cycle_table(d, role="anode")
+    for fig in (plot_capacity(t), plot_voltage_capacity(d), plot_dqdv(d)):
+        assert fig.axes
+        matplotlib.pyplot.close(fig)
+
+
+def test_cli_cycles_json(tmp_path):
+    from sianode.cli import main
+
+    d = si_half_cell()
+    p = tmp_path / "cell.csv"
+    d.drop(columns="Instrument Cycle / 1").to_csv(p, index=False)
+    from typer.testing import CliRunner
+
+    from sianode.cli import app
+
+    res = CliRunner().invoke(
+        app, ["cycles", str(p), "--json", "--role", "anode", "--active-mass", "1mg"]
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["format"] == "bdf_csv" and out["suggested_role"] == "anode"
+    assert out["n_points"] == len(d)
+    c1 = out["cycles"][0]
+    assert c1["lithiation_mAh"] == pytest.approx(1.0, rel=5e-3)
+    assert c1["coulombic_efficiency"] == pytest.approx(0.9, rel=5e-3)
+    res = CliRunner().invoke(app, ["convert", str(p), "--out", str(tmp_path / "o"), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["bdf"].endswith(".bdf.csv")
+    assert main(["cycles", str(tmp_path / "missing.csv")]) == 2
