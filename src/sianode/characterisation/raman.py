@@ -286,6 +286,48 @@ def _peak_and_fwhm(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return peak, float(xr - xl)
 
 
+def _line_metrics(
+    L: float,
+    model: str,
+    shape: str,
+    gamma0: float,
+    omega0: float,
+    dispersion: str,
+    width: bool = True,
+) -> tuple[float, float]:
+    """Peak position and FWHM [cm-1] of the confinement line for size ``L`` [nm]."""
+    from scipy.optimize import brentq, minimize_scalar
+
+    def f(w: Any) -> Any:
+        return confinement_lineshape(
+            w, L, model, shape, gamma0, omega0, dispersion=dispersion, normalise=False
+        )
+
+    coarse = np.arange(omega0 - 170.0, omega0 + 20.0, 1.0)
+    yc = f(coarse)
+    i = int(np.argmax(yc))
+    lo, hi = coarse[max(i - 1, 0)], coarse[min(i + 1, coarse.size - 1)]
+    opt = minimize_scalar(
+        lambda w: -float(f(w)), bounds=(lo, hi), method="bounded", options={"xatol": 1e-4}
+    )
+    pk, top = float(opt.x), -float(opt.fun)
+    if not width:
+        return pk, float("nan")
+    half = top / 2
+    left = np.where(yc[:i] < half)[0]
+    right = np.where(yc[i:] < half)[0]
+    if left.size == 0 or right.size == 0:
+        return pk, float("nan")
+    j, k = left[-1], i + right[0]
+
+    def g(w: float) -> float:
+        return float(f(w)) - half
+
+    xl = brentq(g, coarse[j], coarse[j + 1], xtol=1e-4)
+    xr = brentq(g, coarse[k - 1], coarse[k], xtol=1e-4)
+    return pk, float(xr - xl)
+
+
 @functools.lru_cache(maxsize=32)
 def confinement_table(
     model: str = "CF",
@@ -293,63 +335,32 @@ def confinement_table(
     gamma0: float = 3.5,
     omega0: float = SI_REFERENCE,
     dispersion: str = "tubino",
+    n: int = 60,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Peak shift and FWHM of the confinement line shape versus size.
+    """Peak shift and FWHM of the confinement line shape versus size (for plots and checks).
 
     Returns
     -------
     L_nm, shift_cm1, fwhm_cm1 : ndarray
         Size [nm] on a log grid 0.8-300 nm; ``shift = omega0 - peak`` [cm-1]; FWHM [cm-1].
     """
-    from scipy.optimize import brentq, minimize_scalar
-
-    Ls = np.geomspace(0.8, 300.0, 60)
-    coarse = np.arange(omega0 - 170.0, omega0 + 20.0, 1.0)
-    shifts, widths = [], []
-    for L in Ls:
-
-        def f(w: Any, L: float = float(L)) -> Any:
-            return confinement_lineshape(
-                w, L, model, shape, gamma0, omega0, dispersion=dispersion, normalise=False
-            )
-
-        yc = f(coarse)
-        i = int(np.argmax(yc))
-        lo, hi = coarse[max(i - 1, 0)], coarse[min(i + 1, coarse.size - 1)]
-        opt = minimize_scalar(
-            lambda w: -float(f(w)), bounds=(lo, hi), method="bounded", options={"xatol": 1e-4}
-        )
-        pk, top = float(opt.x), -float(opt.fun)
-        half = top / 2
-        left = np.where(yc[:i] < half)[0]
-        right = np.where(yc[i:] < half)[0]
-        if left.size == 0 or right.size == 0:
-            shifts.append(omega0 - pk)
-            widths.append(float("nan"))
-            continue
-        j, k = left[-1], i + right[0]
-
-        def g(w: float, half: float = half, f: Any = f) -> float:
-            return float(f(w)) - half
-
-        xl = brentq(g, coarse[j], coarse[j + 1], xtol=1e-4)
-        xr = brentq(g, coarse[k - 1], coarse[k], xtol=1e-4)
-        shifts.append(omega0 - pk)
-        widths.append(xr - xl)
-    return Ls, np.array(shifts), np.array(widths)
+    Ls = np.geomspace(0.8, 300.0, n)
+    out = [_line_metrics(float(L), model, shape, gamma0, omega0, dispersion) for L in Ls]
+    return Ls, np.array([omega0 - o[0] for o in out]), np.array([o[1] for o in out])
 
 
-def _invert(Ls: np.ndarray, vals: np.ndarray, target: float) -> float | None:
-    ok = np.isfinite(vals)
-    Ls, vals = Ls[ok], vals[ok]
-    # values fall with L; interpolate in log L on the monotonic part
-    order = np.argsort(vals)
-    v, lg = vals[order], np.log(Ls[order])
-    if target < v[0] or target > v[-1]:
+def _solve_L(fun: Any, target: float, lo: float, hi: float) -> float | None:
+    """Root of ``fun(L) = target`` in log L on [lo, hi] (fun decreasing in L); None if outside."""
+    from scipy.optimize import brentq
+
+    a, b = math.log(lo), math.log(hi)
+    fa, fb = fun(lo) - target, fun(hi) - target
+    if not (np.isfinite(fa) and np.isfinite(fb)) or fa * fb > 0:
         return None
-    return float(np.exp(np.interp(target, v, lg)))
+    return float(math.exp(brentq(lambda t: fun(math.exp(t)) - target, a, b, xtol=1e-4)))
 
 
+@functools.lru_cache(maxsize=256)
 def confinement_length_from_shift(
     peak_cm1: float,
     omega0: float = SI_REFERENCE,
@@ -358,11 +369,15 @@ def confinement_length_from_shift(
     gamma0: float = 3.5,
     dispersion: str = "tubino",
 ) -> float | None:
-    """Size [nm] whose confined line peaks at ``peak_cm1``; ``None`` if out of the model's range."""
-    Ls, sh, _ = confinement_table(model, shape, gamma0, omega0, dispersion)
-    return _invert(Ls, sh, omega0 - peak_cm1)
+    """Size [nm] whose confined line peaks at ``peak_cm1``; ``None`` outside 0.8-300 nm."""
+
+    def shift(L: float) -> float:
+        return omega0 - _line_metrics(L, model, shape, gamma0, omega0, dispersion, width=False)[0]
+
+    return _solve_L(shift, omega0 - peak_cm1, 0.8, 300.0)
 
 
+@functools.lru_cache(maxsize=256)
 def confinement_length_from_width(
     fwhm_cm1: float,
     omega0: float = SI_REFERENCE,
@@ -371,9 +386,15 @@ def confinement_length_from_width(
     gamma0: float = 3.5,
     dispersion: str = "tubino",
 ) -> float | None:
-    """Size [nm] whose confined line has FWHM ``fwhm_cm1``; ``None`` if out of range."""
-    Ls, _, fw = confinement_table(model, shape, gamma0, omega0, dispersion)
-    return _invert(Ls, fw, fwhm_cm1)
+    """Size [nm] whose confined line has FWHM ``fwhm_cm1``; ``None`` outside 1.5-300 nm.
+
+    (Below ~1.5 nm the CF width stops growing monotonically.)
+    """
+
+    def fwhm(L: float) -> float:
+        return _line_metrics(L, model, shape, gamma0, omega0, dispersion)[1]
+
+    return _solve_L(fwhm, fwhm_cm1, 1.5, 300.0)
 
 
 def expected_shift(
@@ -385,9 +406,8 @@ def expected_shift(
     dispersion: str = "tubino",
 ) -> tuple[float, float]:
     """Red shift [cm-1] and FWHM [cm-1] the model predicts for size ``L_nm``."""
-    Ls, sh, fw = confinement_table(model, shape, gamma0, omega0, dispersion)
-    lg = np.log(L_nm)
-    return float(np.interp(lg, np.log(Ls), sh)), float(np.interp(lg, np.log(Ls), fw))
+    pk, fw = _line_metrics(float(L_nm), model, shape, gamma0, omega0, dispersion)
+    return omega0 - pk, fw
 
 
 def fit_band_raw(
