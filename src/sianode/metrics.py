@@ -84,8 +84,11 @@ def summarise_cycles(
     assert lith is not None and deli is not None
     if np.any(lith < 0) or np.any(deli < 0):
         raise ParameterError("capacities must be >= 0 A h")
-    for name, val in (("active_mass_g", active_mass_g), ("composite_mass_g", composite_mass_g),
-                      ("area_cm2", area_cm2)):
+    for name, val in (
+        ("active_mass_g", active_mass_g),
+        ("composite_mass_g", composite_mass_g),
+        ("area_cm2", area_cm2),
+    ):
         if val is not None and not (np.isfinite(val) and val > 0):
             raise ParameterError(f"{name}: must be > 0, got {val}")
     df = pd.DataFrame({"Cycle Count / 1": cyc})
@@ -105,11 +108,10 @@ def summarise_cycles(
     df["Coulombic Efficiency / 1"] = _ratio(deli, lith)
     first = np.nonzero(cyc == cyc.min())[0][0] if n else 0
     ref = np.nonzero(cyc == reference_cycle)[0]
-    if n:
-        df[RETENTION_PRIMARY] = _ratio(lith, lith[first])
-        df["Retention vs Cycle 1 Delithiation / 1"] = _ratio(deli, deli[first])
-        ref_val = lith[ref[0]] if ref.size else np.nan
-        df[f"Retention vs Cycle {reference_cycle} Lithiation / 1"] = _ratio(lith, ref_val)
+    ref_val = lith[ref[0]] if ref.size else np.nan
+    df[RETENTION_PRIMARY] = _ratio(lith, lith[first] if n else np.nan)
+    df["Retention vs Cycle 1 Delithiation / 1"] = _ratio(deli, deli[first] if n else np.nan)
+    df[f"Retention vs Cycle {reference_cycle} Lithiation / 1"] = _ratio(lith, ref_val)
     lv = _opt(lithiation_mean_V, n, "lithiation_mean_V")
     dv = _opt(delithiation_mean_V, n, "delithiation_mean_V")
     if lv is not None:

@@ -7,6 +7,7 @@ One step per line::
     Rest for 1 h
     Repeat 47 times
 
+- ``... or 1000 mAh/g`` after the cut-off adds a capacity limit (per g active material).
 - ``Lithiate``/``Delithiate`` at a current (``0.1 mA``), current density (``0.127 mA/cm2``)
   or C-rate (``C/13``, ``0.077C``; on the cell's stated capacity basis), ``until`` a voltage
   ``vs Li`` (Li+/Li) or ``vs counter`` (what the instrument measures), optionally
@@ -36,6 +37,7 @@ _KIND = {"lithiate": LITHIATE, "delithiate": DELITHIATE, "rest": REST}
 _STEP = re.compile(
     r"^(?P<verb>lithiate|delithiate)\s+at\s+(?P<current>.+?)"
     r"(?:\s+until\s+(?P<volt>[-+0-9.eE]+\s*m?V)\s*(?:vs\.?\s*(?P<ref>li\+?(?:/li)?|counter|li-in))?)?"
+    r"(?:\s+or\s+(?P<cap>[0-9.eE]+)\s*mAh/g)?"
     r"(?:\s+(?:for|or)\s+(?P<dur>[0-9.eE]+\s*\w+))?\s*$",
     re.IGNORECASE,
 )
@@ -62,6 +64,8 @@ class Step:
         ``"Li"`` (vs Li+/Li) or ``"counter"`` (vs the counter electrode, as measured).
     duration_s : float or None
         Time limit [s].
+    capacity_mAh_g : float or None
+        Capacity limit [mAh per g active material] (``... or 1000 mAh/g``).
     text : str
         The line it was parsed from.
     """
@@ -72,6 +76,7 @@ class Step:
     cutoff_V: float | None = None
     cutoff_ref: str = "Li"
     duration_s: float | None = None
+    capacity_mAh_g: float | None = None
     text: str = ""
 
     def current_A(self, area_m2: float, capacity_Ah: float) -> float:
@@ -163,6 +168,7 @@ class Protocol:
         capacity_Ah: float,
         counter_potential_V: float,
         n_cycles: int | None = None,
+        active_mass_g: float | None = None,
     ) -> dict[str, np.ndarray]:
         """Numeric step table for the solver: kind, current [A] (signed: + lithiation),
         cut-off vs counter [V] (NaN = none), time limit [s] (inf = none), cycle number."""
@@ -178,6 +184,15 @@ class Protocol:
             dtype=float,
         )
         dur = np.array([np.inf if s.duration_s is None else s.duration_s for s in seq])
+        for i, s in enumerate(seq):
+            if s.capacity_mAh_g is not None:
+                if active_mass_g is None:
+                    raise ParameterError(
+                        f"protocol line {s.text!r}: a capacity limit needs the active mass"
+                    )
+                # galvanostatic: a charge limit is a time limit (the charge includes side reactions)
+                t_cap = s.capacity_mAh_g * active_mass_g * 3.6 / abs(cur[i])
+                dur[i] = min(dur[i], t_cap)
         cycle = np.cumsum(kind == LITHIATE).astype(np.int64)
         cycle[cycle == 0] = 1
         return {"kind": kind, "current": cur, "cutoff": cut, "duration": dur, "cycle": cycle}
@@ -223,11 +238,14 @@ def parse_protocol(text: str) -> Protocol:
         value, unit = _parse_current(m.group("current"), line)
         if not value > 0:
             raise ParameterError(f"protocol line {line!r}: current must be > 0")
-        cutoff = to_unit(m.group("volt"), "V", f"protocol line {line!r}") if m.group("volt") else None
+        cutoff = (
+            to_unit(m.group("volt"), "V", f"protocol line {line!r}") if m.group("volt") else None
+        )
         ref = (m.group("ref") or "li").lower()
         ref = "counter" if ref in ("counter", "li-in") else "Li"
         dur = to_unit(m.group("dur"), "s", f"protocol line {line!r}") if m.group("dur") else None
-        if cutoff is None and dur is None:
+        cap = float(m.group("cap")) if m.group("cap") else None
+        if cutoff is None and dur is None and cap is None:
             raise ParameterError(f"protocol line {line!r}: needs 'until <V>' or 'for <time>'")
         current.append(
             Step(
@@ -237,6 +255,7 @@ def parse_protocol(text: str) -> Protocol:
                 cutoff_V=cutoff,
                 cutoff_ref=ref,
                 duration_s=dur,
+                capacity_mAh_g=cap,
                 text=line,
             )
         )
@@ -252,8 +271,16 @@ def parse_protocol(text: str) -> Protocol:
 def _check_cutoff_order(proto: Protocol) -> None:
     """Lithiation cut-offs must lie below delithiation cut-offs (same reference)."""
     for ref in ("Li", "counter"):
-        lo = [s.cutoff_V for s in proto.steps if s.kind == LITHIATE and s.cutoff_ref == ref and s.cutoff_V is not None]
-        hi = [s.cutoff_V for s in proto.steps if s.kind == DELITHIATE and s.cutoff_ref == ref and s.cutoff_V is not None]
+        lo = [
+            s.cutoff_V
+            for s in proto.steps
+            if s.kind == LITHIATE and s.cutoff_ref == ref and s.cutoff_V is not None
+        ]
+        hi = [
+            s.cutoff_V
+            for s in proto.steps
+            if s.kind == DELITHIATE and s.cutoff_ref == ref and s.cutoff_V is not None
+        ]
         if lo and hi and max(lo) >= min(hi):
             raise ParameterError(
                 f"protocol: cut-offs in the wrong order: lithiation ends at {max(lo)} V but "

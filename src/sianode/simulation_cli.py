@@ -1,7 +1,113 @@
-"""CLI commands (placeholder until the module lands)."""
+"""``sianode simulate`` and ``sianode calibrate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
+from ._cli_util import print_json, print_table
+from .errors import ParameterError
+
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app``."""
+    """Add ``simulate`` and ``calibrate`` to ``app``."""
+
+    @app.command()
+    def simulate(
+        config: Path | None = typer.Argument(
+            None, help="Study TOML (default: the bundled study)."
+        ),
+        material: str = typer.Option(
+            "dense", help="Material section of the study: dense | nanoporous | ..."
+        ),
+        material_file: Path | None = typer.Option(
+            None, help="Material JSON from 'sianode material build'."
+        ),
+        cell_file: Path | None = typer.Option(
+            None, help="Calibrated cell JSON from 'sianode calibrate'."
+        ),
+        cycles: int | None = typer.Option(
+            None, help="Number of cycles (default: the protocol's)."
+        ),
+        beta: float | None = typer.Option(
+            None, help="Strain-damage coefficient (default: calibrated on the dense cell)."
+        ),
+        protocol: str | None = typer.Option(
+            None, help="Protocol text (lines separated by ';')."
+        ),
+        out: Path | None = typer.Option(
+            None, help="Folder for Parquet/CSV tables and a PNG figure."
+        ),
+        json_out: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+    ) -> None:
+        """Simulate the half cell (reduced model) on the study's protocol."""
+        import json
+
+        from .calibration import calibrate_dense
+        from .simulation import CellParameters, cell_from_study
+        from .simulation import simulate as run
+        from .study import load_study
+
+        study = load_study(config)
+        if cell_file is not None:
+            try:
+                cell = CellParameters(**json.loads(Path(cell_file).read_text())["cell"])
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise ParameterError(
+                    f"cell-file {cell_file}: not a sianode cell file ({exc})"
+                ) from None
+        else:
+            if beta is None:
+                beta = calibrate_dense(study).value
+            cell, _ = cell_from_study(study, material, material_file, beta=beta)
+        text = protocol.replace(";", "\n") if protocol else study.section("protocol")["text"]
+        comp = (
+            cell.si_mass * 1e3 / float(study.section("cell").get("composition", {}).get("Si", 1.0))
+        )
+        res = run(cell, text, n_cycles=cycles, record=True, composite_mass_g=comp)
+        if out is not None:
+            from .report.writer import AtomicDir
+
+            with AtomicDir(out) as tmp:
+                res.timeseries.to_parquet(tmp / "timeseries.bdf.parquet")
+                res.cycles.to_parquet(tmp / "cycles.parquet")
+                res.cycles.to_csv(tmp / "cycles.csv", index=False)
+                fig = res.plot()
+                fig.savefig(tmp / "simulation.png", dpi=120)
+        summary = {
+            "material": material,
+            "status": res.status,
+            "completed": res.completed,
+            "retention_pct": res.retention_pct,
+            "beta": cell.beta,
+            "cycles": res.cycles.to_dict(orient="records"),
+        }
+        if json_out:
+            print_json(summary)
+            return
+        c = res.cycles
+        print_table(
+            f"sianode simulate: {material} ({res.status})",
+            [
+                ("cycles run", len(c), ""),
+                (
+                    "cycle-1 lithiation",
+                    float(c["Specific Lithiation Capacity / mAh/g"].iloc[0]),
+                    "mAh/g Si",
+                ),
+                ("first-cycle efficiency", float(c["Coulombic Efficiency / 1"].iloc[0]), ""),
+                (
+                    "last-cycle lithiation",
+                    float(c["Specific Lithiation Capacity / mAh/g"].iloc[-1]),
+                    "mAh/g Si",
+                ),
+                ("retention (vs cycle-1 lithiation)", res.retention_pct, "%"),
+                ("connected Si at the end", float(c["Connected Fraction / 1"].iloc[-1]), ""),
+                ("beta", cell.beta, ""),
+            ],
+        )
+        if out is not None:
+            typer.echo(
+                f"wrote {out}/timeseries.bdf.parquet, cycles.parquet, cycles.csv, simulation.png"
+            )

@@ -12,7 +12,7 @@ I0_EPSILON = 0.01
 
 
 @physics
-def exchange_current_density(s, k0):
+def exchange_current_density(s, k0, epsilon=0.01):
     """Exchange-current density on the Si contact area.
 
     ``i0 = k0 sqrt((s + e)(1 - s + e))`` with e = :data:`I0_EPSILON`; for the solid electrolyte
@@ -25,6 +25,8 @@ def exchange_current_density(s, k0):
         Stoichiometry [-].
     k0 : float or array
         Rate prefactor [A m-2] (contact-area basis).
+    epsilon : float
+        Regularisation [-] (default :data:`I0_EPSILON`; 0 gives PyBaMM's form exactly).
 
     Returns
     -------
@@ -32,7 +34,7 @@ def exchange_current_density(s, k0):
         i0 [A m-2]. With e = 0 and s = 0.5: k0/2.
     """
     sc = np.minimum(np.maximum(s, 0.0), 1.0)
-    return k0 * np.sqrt((sc + 0.01) * (1.0 - sc + 0.01))
+    return k0 * np.sqrt((sc + epsilon) * (1.0 - sc + epsilon))
 
 
 @physics

@@ -32,8 +32,16 @@ def _run_many(P, O, kind, current, cutoff, duration, cycle, offsets, ds_max, dv_
     for i in prange(n):
         a, b = offsets[i], offsets[i + 1]
         st, _n_ts, _ts, nc, cyc, _last = K.run_kernel(
-            P[i], O[i], kind[a:b], current[a:b], cutoff[a:b], duration[a:b], cycle[a:b],
-            False, ds_max, dv_max,
+            P[i],
+            O[i],
+            kind[a:b],
+            current[a:b],
+            cutoff[a:b],
+            duration[a:b],
+            cycle[a:b],
+            False,
+            ds_max,
+            dv_max,
         )
         status[i] = st
         m = min(nc, max_cyc)
@@ -132,14 +140,30 @@ def simulate_batch(
     O = np.stack([o.codes() for o in opts]) if n else np.zeros((0, 1), dtype=np.int64)
     lengths = np.array([len(p["kind"]) for p in protocols], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    cat = {k: np.concatenate([p[k] for p in protocols]) for k in ("kind", "current", "cutoff", "duration", "cycle")}
+    cat = {
+        k: np.concatenate([p[k] for p in protocols])
+        for k in ("kind", "current", "cutoff", "duration", "cycle")
+    }
     max_cyc = int(max((p["cycle"][-1] for p in protocols), default=1)) + 1
     st, nc, out = _run_many(
-        P, O, cat["kind"], cat["current"], cat["cutoff"], cat["duration"], cat["cycle"],
-        offsets, ds_max, dv_max, max_cyc,
+        P,
+        O,
+        cat["kind"],
+        cat["current"],
+        cat["cutoff"],
+        cat["duration"],
+        cat["cycle"],
+        offsets,
+        ds_max,
+        dv_max,
+        max_cyc,
     )
     texts = [K.STATUS_TEXT.get(int(s), f"status {int(s)}") for s in st]
     return BatchResult(
-        status=texts, status_code=st, n_cycles=nc, raw=out, cells=list(cells),
+        status=texts,
+        status_code=st,
+        n_cycles=nc,
+        raw=out,
+        cells=list(cells),
         composite_mass_g=composite_mass_g,
     )

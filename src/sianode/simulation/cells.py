@@ -85,12 +85,19 @@ def material_descriptors(
         for key, e in rec["values"].items():
             if key in units or key in ("crystalline", "density", "pore_volume"):
                 if isinstance(e.get("value"), bool):
-                    out[key] = _entry(e["value"], "bool", str(e.get("source", material_file)), str(e.get("method", "")))
+                    out[key] = _entry(
+                        e["value"],
+                        "bool",
+                        str(e.get("source", material_file)),
+                        str(e.get("method", "")),
+                    )
                     continue
                 unit = units.get(key, e.get("unit", ""))
                 text = f"{e['value']} {e.get('unit', '')}".strip()
                 val = to_unit(text, unit, f"{material_file}: {key}") if unit else float(e["value"])
-                out[key] = _entry(val, unit or "1", str(e.get("source", material_file)), str(e.get("method", "")))
+                out[key] = _entry(
+                    val, unit or "1", str(e.get("source", material_file)), str(e.get("method", ""))
+                )
     # porosity: typed in, or derived from BET area and pore size
     if "porosity" not in out:
         if "bet_area" in out and "pore_diameter" in out:
@@ -98,7 +105,9 @@ def material_descriptors(
             vp = pore_volume(out["bet_area"]["value"], out["pore_diameter"]["value"], model)
             phi = float(porosity_from_pore_volume(vp, RHO_SI))
             out["porosity"] = _entry(
-                phi, "1", "derived",
+                phi,
+                "1",
+                "derived",
                 f"{model} pores from BET area and pore diameter (sianode.pores): V_p = {vp:.3f} cm3/g",
             )
         else:
@@ -112,18 +121,29 @@ def material_descriptors(
     if radius_um <= 0:
         raise ParameterError(f"{where}.particle_radius: must be > 0, got {radius_um} um")
     if "bet_area" in out:
-        out["surface_area"] = _entry(out["bet_area"]["value"], "m2/g", out["bet_area"]["source"], "BET area")
+        out["surface_area"] = _entry(
+            out["bet_area"]["value"], "m2/g", out["bet_area"]["source"], "BET area"
+        )
         wall = float(wall_thickness(out["bet_area"]["value"], "plate", RHO_SI))
-        out["wall_size"] = _entry(wall, "nm", "derived", "plate walls t = 2/(rho S) (sianode.pores)")
+        out["wall_size"] = _entry(
+            wall, "nm", "derived", "plate walls t = 2/(rho S) (sianode.pores)"
+        )
     else:
         # 3 / (rho R): rho in g/m3, R in m -> m2/g
         area = 3.0 / (RHO_SI * 1e6 * radius_um * 1e-6)
-        out["surface_area"] = _entry(area, "m2/g", "derived", "external area of dense spheres 3/(rho R)")
+        out["surface_area"] = _entry(
+            area, "m2/g", "derived", "external area of dense spheres 3/(rho R)"
+        )
         out["wall_size"] = _entry(2e3 * radius_um, "nm", "derived", "particle diameter")
-    out.setdefault("oxide_thickness", _entry(0.5, "nm", "default", "native oxide 0.3-1 nm (physics.md 3.8)"))
+    out.setdefault(
+        "oxide_thickness", _entry(0.5, "nm", "default", "native oxide 0.3-1 nm (physics.md 3.8)")
+    )
     out.setdefault("usable_pore_fraction", _entry(1.0, "1", "default", "all pore volume usable"))
     cryst = bool(mat.get("crystalline", True))
-    out.setdefault("crystalline", _entry(cryst, "bool", src if "crystalline" in mat else "default", "XRD: crystalline Si"))
+    out.setdefault(
+        "crystalline",
+        _entry(cryst, "bool", src if "crystalline" in mat else "default", "XRD: crystalline Si"),
+    )
     return out
 
 
@@ -165,7 +185,9 @@ def cell_from_study(
     rel = float(cell.get("composite_relative_density", 1.0))
     geo = electrode_geometry(comp_mass, fractions, diameter, rel, si_porosity=phi)
     sep = separator_geometry(
-        sep_mass, diameter, float(cell.get("separator_relative_density", 1.0)),
+        sep_mass,
+        diameter,
+        float(cell.get("separator_relative_density", 1.0)),
         material=str(cell.get("separator_material", "Li3PS4")),
     )
     se_key = next((k for k in geo.volume_fractions if k in ("Li3PS4", "LPS", "SE")), None)
@@ -199,8 +221,15 @@ def cell_from_study(
         params["reference_pressure"] = params["stack_pressure"]
     params.update(overrides)
     prov = dict(desc)
-    prov["electrode_thickness"] = _entry(float(geo.thickness_um), "um", "derived", f"composite mass, densities, relative density {rel}")
-    prov["separator_thickness"] = _entry(float(sep.thickness_um), "um", "derived", "separator mass, Li3PS4 density, relative density")
+    prov["electrode_thickness"] = _entry(
+        float(geo.thickness_um),
+        "um",
+        "derived",
+        f"composite mass, densities, relative density {rel}",
+    )
+    prov["separator_thickness"] = _entry(
+        float(sep.thickness_um), "um", "derived", "separator mass, Li3PS4 density, relative density"
+    )
     try:
         return CellParameters(**params), prov
     except TypeError as exc:

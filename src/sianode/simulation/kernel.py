@@ -8,7 +8,7 @@ State per cell (all connected particles identical, physics.md 7.1):
   (native oxide, interphase) and interphase thickness.
 
 Galvanostatic steps are integrated with steps bounded in stoichiometry (``ds_max``) and in
-voltage change (``dv_max``); a cut-off is located by bisection of the last step to 0.1 mV.
+voltage change (``dv_max``); a cut-off is located by bisection of the last step to 1 nV.
 All state updates are exact for the step (charge is moved, never integrated approximately),
 so charge is conserved to round-off: charge passed = Li in connected Si + trapped Li +
 side-reaction charge.
@@ -54,6 +54,7 @@ P_SSA = _P["surface_area"]
 P_OX = _P["oxide_thickness"]
 P_D = _P["diffusivity"]
 P_K0 = _P["k0"]
+P_I0EPS = _P["i0_regularisation"]
 P_THETA = _P["contact_coverage"]
 P_K = _P["hysteresis_rate"]
 P_SIG = _P["conductivity"]
@@ -239,7 +240,7 @@ def _voltage(I, I_si, U, s_kin, f, delta_int, p, sigma):
     area = p[P_AREA]
     v_env = p[P_SI_MASS] / (2329.0 * (1.0 - p[P_PHI]))
     a_contact = max(f, 1e-12) * p[P_THETA] * 3.0 * v_env / p[P_R]
-    i0 = exchange_current_density(s_kin, p[P_K0])
+    i0 = exchange_current_density(s_kin, p[P_K0], p[P_I0EPS])
     eta = butler_volmer_overpotential(I_si / a_contact, i0, T)
     r_sep = separator_resistance(p[P_SEP_L], sigma, p[P_SEP_EPS], p[P_BRUG])
     r_comp = composite_resistance(p[P_EL_L], sigma, p[P_EL_EPS], p[P_BRUG])
@@ -531,9 +532,11 @@ def run_kernel(p, opt, kind, current, cutoff, duration, step_cycle, record, ds_m
                 if direction < 0:
                     amp = max(e_hi - _damage_measure(e_now, opt), 0.0)
                     if amp > amp_prev:
-                        lin_amp_last = max(
-                            lin_amp_last, linear_strain(e_hi) - linear_strain(e_now)
-                        ) if opt[O_STRAIN] == 0 else amp
+                        lin_amp_last = (
+                            max(lin_amp_last, linear_strain(e_hi) - linear_strain(e_now))
+                            if opt[O_STRAIN] == 0
+                            else amp
+                        )
                         if damage_on:
                             d_old = damage_factor(amp_prev, beta, p[P_M], p[P_E0])
                             d_new = damage_factor(amp, beta, p[P_M], p[P_E0])
@@ -553,14 +556,14 @@ def run_kernel(p, opt, kind, current, cutoff, duration, step_cycle, record, ds_m
                 if crossed:
                     bisect = True
                     hi = dt
-                    if abs(V_new - cut) < 1e-4 or (hi - lo) < 1e-9 * max(hi, 1.0):
+                    if abs(V_new - cut) < 1e-9 or (hi - lo) < 1e-13 * max(hi, 1.0):
                         final = True
                         break
                     dt = 0.5 * (lo + hi)
                     continue
                 if bisect:
                     lo = dt
-                    if abs(V_new - cut) < 1e-4 or (hi - lo) < 1e-9 * max(hi, 1.0):
+                    if abs(V_new - cut) < 1e-9 or (hi - lo) < 1e-13 * max(hi, 1.0):
                         final = True
                         break
                     dt = 0.5 * (lo + hi)

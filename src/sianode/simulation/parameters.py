@@ -67,9 +67,7 @@ class ModelOptions:
         for name, choices in OPTION_CHOICES.items():
             value = getattr(self, name)
             if value not in choices:
-                raise ParameterError(
-                    f"option {name}: {value!r} is not one of {', '.join(choices)}"
-                )
+                raise ParameterError(f"option {name}: {value!r} is not one of {', '.join(choices)}")
 
     def codes(self) -> np.ndarray:
         """Integer codes (index into :data:`OPTION_CHOICES`) for the compiled kernel."""
@@ -122,6 +120,7 @@ class CellParameters:
     diffusivity: float = 1.67e-14  #: Li in Li_xSi [m2 s-1] (PyBaMM Chen2020_composite)
     # --- kinetics and hysteresis ---
     k0: float = 1.0  #: i0 prefactor [A m-2], contact-area basis (top of physics.md 3.7 range 0.1-1)
+    i0_regularisation: float = 0.01  #: epsilon in i0 = k0 sqrt((s+e)(1-s+e)) [-] (models.kinetics)
     contact_coverage: float = 0.5  #: Si/Li3PS4 contact coverage theta_c [-] (0.2-0.8)
     hysteresis_rate: float = 20.0  #: K [-] one-state decay constant (10-50, physics.md 3.4)
     # --- solid electrolyte ---
@@ -180,7 +179,7 @@ class CellParameters:
             if not (0 <= v <= 1):
                 raise ParameterError(f"{name}: must be in [0, 1], got {v!r}")
         nonneg = (
-            "x_init surface_area oxide_thickness hysteresis_rate activation_energy bruggeman "
+            "x_init i0_regularisation surface_area oxide_thickness hysteresis_rate activation_energy bruggeman "
             "connectivity_exponent beta damage_exponent strain_threshold pressure_exponent "
             "interphase_first_thickness breathing_factor li15si4_min_size"
         ).split()

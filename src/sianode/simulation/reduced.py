@@ -55,7 +55,9 @@ class Result:
             return float("nan")
         return 100.0 * float(self.cycles["Retention vs Cycle 1 Lithiation / 1"].iloc[-1])
 
-    def retention_at(self, cycle: int, column: str = "Retention vs Cycle 1 Lithiation / 1") -> float:
+    def retention_at(
+        self, cycle: int, column: str = "Retention vs Cycle 1 Lithiation / 1"
+    ) -> float:
         """Retention [-] at ``cycle`` under ``column`` (NaN if that cycle was not reached)."""
         row = self.cycles.loc[self.cycles["Cycle Count / 1"] == cycle, column]
         return float(row.iloc[0]) if len(row) else float("nan")
@@ -122,13 +124,17 @@ def _timeseries_frame(ts: np.ndarray, counter_potential: float) -> pd.DataFrame:
     )
 
 
-def _cycles_frame(cyc: np.ndarray, cell: CellParameters, composite_mass_g: float | None) -> pd.DataFrame:
+def _cycles_frame(
+    cyc: np.ndarray, cell: CellParameters, composite_mass_g: float | None
+) -> pd.DataFrame:
     c = dict(zip(K.CYCLE_COLUMNS, cyc.T))
     lith_Ah = c["lith_C"] / 3600.0
     deli_Ah = c["delith_C"] / 3600.0
     with np.errstate(divide="ignore", invalid="ignore"):
         lith_V = np.where(c["lith_C"] > 0, c["lith_J"] / np.maximum(c["lith_C"], 1e-300), np.nan)
-        deli_V = np.where(c["delith_C"] > 0, c["delith_J"] / np.maximum(c["delith_C"], 1e-300), np.nan)
+        deli_V = np.where(
+            c["delith_C"] > 0, c["delith_J"] / np.maximum(c["delith_C"], 1e-300), np.nan
+        )
     df = summarise_cycles(
         c["cycle"].astype(int),
         lith_Ah,
@@ -203,7 +209,9 @@ def simulate(
     proto = parse_protocol(protocol) if isinstance(protocol, str) else protocol
     if not (0 < ds_max <= 0.1) or not (0 < dv_max <= 0.1):
         raise ParameterError("ds_max and dv_max must be in (0, 0.1]")
-    steps = proto.to_arrays(cell.area, cell.nominal_capacity_Ah, cell.counter_potential, n_cycles)
+    steps = proto.to_arrays(
+        cell.area, cell.nominal_capacity_Ah, cell.counter_potential, n_cycles, cell.si_mass * 1e3
+    )
     status, ts, cyc, last = simulate_arrays(cell, options, steps, record, ds_max, dv_max)
     if status == K.CANNOT_START:
         first = proto.expand(n_cycles)[0]

@@ -1,0 +1,463 @@
+"""``sianode reproduce``: the reference study end to end.
+
+Synthesis -> material descriptors (with provenance) -> cell design -> calibration of the
+strain-damage coefficient on the dense cell -> the blind prediction of the nanoporous cell
+with its sensitivity band -> what-if studies -> a report (HTML, PNG, Parquet, JSON).
+Everything is deterministic; the output folder only ever receives complete files.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._cli_util import jsonable
+from ..calibration import calibrate_dense, predict, sensitivity_band
+from ..design import design_from_study
+from ..pores import wall_thickness
+from ..protocol import parse_protocol
+from ..simulation import ModelOptions, cell_from_study, material_descriptors, simulate_batch
+from ..study import Study, load_study
+from ..synthesis import synthesis_from_study
+from ..units import to_unit
+from . import html as H
+from .writer import AtomicDir
+
+__all__ = ["reproduce", "STAGES"]
+
+STAGES = (
+    "synthesis",
+    "materials",
+    "design",
+    "calibration",
+    "prediction",
+    "sensitivity band",
+    "what-if studies",
+    "figures and report",
+)
+
+
+def _consistency(study: Study, synth: Any, np_desc: dict[str, Any]) -> list[dict[str, str]]:
+    out = []
+    phi_bet = np_desc["porosity"]["value"]
+    phi_t = float(synth.template_porosity)
+    out.append(
+        {
+            "check": "template porosity vs BET-derived porosity",
+            "values": f"{phi_t:.3f} (MgO volume fraction) vs {phi_bet:.3f} ({np_desc['porosity']['method']})",
+            "verdict": f"the material kept {100 * phi_bet / phi_t:.0f} % of its template porosity"
+            + (
+                "; consistent"
+                if 0.7 <= phi_bet / phi_t <= 1.05
+                else "; inconsistent (collapse or extra porosity)"
+            ),
+        }
+    )
+    if "bet_area" in np_desc and "crystallite_size" in np_desc:
+        s = np_desc["bet_area"]["value"]
+        walls = [float(wall_thickness(s, k)) for k in ("plate", "rod", "sphere")]
+        d_xrd = np_desc["crystallite_size"]["value"]
+        out.append(
+            {
+                "check": "XRD crystallite size vs BET wall thickness",
+                "values": f"Scherrer {d_xrd:.1f} nm vs walls {walls[0]:.1f} (plates) / {walls[1]:.1f} (rods) / {walls[2]:.1f} nm (spheres)",
+                "verdict": "crystalline domains span several walls (a sponge-like single-crystal skeleton): "
+                "consistent with a porous, not a nanoparticulate, material"
+                if d_xrd > walls[1]
+                else "domains no larger than the walls",
+            }
+        )
+    mat = study.section("materials.nanoporous") if study.has("materials.nanoporous") else {}
+    if "raman_peak" in mat:
+        peak = to_unit(mat["raman_peak"], "1/cm", "materials.nanoporous.raman_peak")
+        try:
+            from ..characterisation.raman import confinement_length_from_shift
+
+            L = confinement_length_from_shift(peak)
+        except Exception:  # characterisation extra missing or out of model range
+            L = None
+        d_xrd = np_desc.get("crystallite_size", {}).get("value")
+        if L is None:
+            verdict = "shift beyond the phonon-confinement model's range: confinement alone cannot explain it"
+            val = f"{peak:.0f} cm-1: no confinement length found"
+        else:
+            verdict = (
+                f"confinement would need L = {L:.1f} nm, far below the {d_xrd} nm Scherrer size: the "
+                "shift is not crystallite confinement alone (few-nm ligaments, strain, heating or "
+                "amorphous Si contribute)"
+                if d_xrd and L < 0.5 * d_xrd
+                else "consistent with the XRD size"
+            )
+            val = f"{peak:.0f} cm-1 -> L = {L:.2f} nm (Campbell-Fauchet sphere)"
+        out.append({"check": "Raman shift vs XRD size", "values": val, "verdict": verdict})
+    return out
+
+
+def _first(c: Any, col: str) -> float:
+    return float(c[col].iloc[0]) if len(c) else float("nan")
+
+
+def _at(c: Any, cycle: int, col: str) -> float:
+    row = c.loc[c["Cycle Count / 1"] == cycle, col]
+    return float(row.iloc[0]) if len(row) else float("nan")
+
+
+def _whatifs(study: Study, beta: float, m: float, n_cycles: int) -> dict[str, Any]:
+    proto = parse_protocol(study.section("protocol")["text"])
+    base, _ = cell_from_study(study, "nanoporous", beta=beta, damage_exponent=m)
+    tab = proto.to_arrays(
+        base.area, base.nominal_capacity_Ah, base.counter_potential, n_cycles, base.si_mass * 1e3
+    )
+    # 1. retention vs porosity at fixed pore size (surface area follows the cylinder model)
+    phis = np.round(np.linspace(0.0, 0.7, 15), 4)
+    d_nm = material_descriptors(study, "nanoporous")["pore_diameter"]["value"]
+    cells = []
+    for phi in phis:
+        s_m2_g = (
+            4.0 * phi / ((1.0 - phi) * 2.329 * d_nm) * 1e3
+            if phi > 0
+            else 3.0 / (2.329 * base.particle_radius * 1e6)
+        )
+        cells.append(base.replace(porosity=float(phi), surface_area=float(s_m2_g) * 1e3))
+    br = simulate_batch(cells, [tab] * len(cells))
+    por = {
+        "porosity": phis.tolist(),
+        "retention": br.retention(n_cycles).tolist(),
+        "first_cycle_efficiency": [_first(c, "Coulombic Efficiency / 1") for c in br.cycles],
+        "cycle4_retention": [
+            _at(c, n_cycles, "Retention vs Cycle 4 Lithiation / 1") for c in br.cycles
+        ],
+        "status": br.status,
+    }
+    # 2. retention vs lithiation capacity limit, dense and porous
+    limits = np.array([500, 750, 930, 1000, 1250, 1500, 2000, 2500, 3000, 3500])
+    text_tpl = (
+        "Lithiate at 0.127 mA/cm2 until 0.04 V vs Li or {q} mAh/g\nDelithiate at 0.127 mA/cm2 until 1.5 V vs Li\n"
+        "Repeat 3 times\nLithiate at 0.300 mA/cm2 until 0.04 V vs Li or {q} mAh/g\n"
+        "Delithiate at 0.300 mA/cm2 until 1.5 V vs Li\nRepeat 47 times"
+    )
+    dense, _ = cell_from_study(study, "dense", beta=beta, damage_exponent=m)
+    cells2, tabs2, labels = [], [], []
+    for mat_cell, label in ((dense, "dense"), (base, "nanoporous")):
+        for q in limits:
+            pr = parse_protocol(text_tpl.format(q=int(q)))
+            cells2.append(mat_cell)
+            tabs2.append(
+                pr.to_arrays(
+                    mat_cell.area,
+                    mat_cell.nominal_capacity_Ah,
+                    mat_cell.counter_potential,
+                    n_cycles,
+                    mat_cell.si_mass * 1e3,
+                )
+            )
+            labels.append(label)
+    br2 = simulate_batch(cells2, tabs2)
+    ret2 = br2.retention(n_cycles)
+    cap = {
+        "limit_mAh_g": limits.tolist(),
+        "dense": ret2[: len(limits)].tolist(),
+        "nanoporous": ret2[len(limits) :].tolist(),
+        "full_buffering_limit_mAh_g": float(
+            base.usable_pore_fraction * base.porosity / ((1 - base.porosity) * 0.749) * 954.3
+        ),
+    }
+    return {"porosity": por, "capacity_limit": cap}
+
+
+def _whatif_figure(w: dict[str, Any], path: Path) -> None:
+    from ..plotting import _plt
+
+    plt = _plt()
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4), constrained_layout=True)
+    p = w["porosity"]
+    axes[0].plot(
+        p["porosity"], 100 * np.asarray(p["retention"]), "o-", label="vs cycle-1 lithiation"
+    )
+    axes[0].plot(
+        p["porosity"], 100 * np.asarray(p["cycle4_retention"]), "s--", label="vs cycle-4 lithiation"
+    )
+    axes[0].set_xlabel("intra-particle porosity")
+    axes[0].set_ylabel("retention at cycle 50 / %")
+    axes[0].set_title("retention vs porosity (5.9 nm pores)")
+    axes[0].legend(fontsize=8)
+    c = w["capacity_limit"]
+    axes[1].plot(c["limit_mAh_g"], 100 * np.asarray(c["dense"]), "o-", label="dense")
+    axes[1].plot(c["limit_mAh_g"], 100 * np.asarray(c["nanoporous"]), "s-", label="nanoporous")
+    axes[1].axvline(
+        c["full_buffering_limit_mAh_g"], color="0.6", ls=":", label="full internal buffering"
+    )
+    axes[1].set_xlabel("lithiation capacity limit / mAh g$^{-1}$")
+    axes[1].set_ylabel("retention at cycle 50 / %")
+    axes[1].set_title("retention vs capacity limit")
+    axes[1].legend(fontsize=8)
+    axes[2].plot(p["porosity"], 100 * np.asarray(p["first_cycle_efficiency"]), "o-")
+    axes[2].set_xlabel("intra-particle porosity")
+    axes[2].set_ylabel("first-cycle efficiency / %")
+    axes[2].set_title("surface-area penalty (0.5 nm oxide)")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def reproduce(
+    study: Study | str | Path | None = None,
+    out: str | Path = "sianode-report",
+    progress: Callable[[str], None] | None = None,
+    with_band: bool = True,
+) -> dict[str, Any]:
+    """Run the whole study and write the report into ``out``.
+
+    Returns the summary dictionary (also written as ``summary.json``)."""
+    t0 = time.perf_counter()
+    study = study if isinstance(study, Study) else load_study(study)
+    tick = progress or (lambda stage: None)
+    options = ModelOptions()
+
+    tick("synthesis")
+    synth = synthesis_from_study(study) if study.has("synthesis") else None
+    tick("materials")
+    desc = {m: material_descriptors(study, m) for m in study.material_names}
+    consistency = (
+        _consistency(study, synth, desc["nanoporous"]) if synth and "nanoporous" in desc else []
+    )
+    tick("design")
+    design = design_from_study(study)
+    tick("calibration")
+    cal = calibrate_dense(study, options=options)
+    tick("prediction")
+    dense_res = predict(cal, study, "dense", options)
+    np_res = predict(cal, study, "nanoporous", options)
+    tick("sensitivity band")
+    band = sensitivity_band(cal, study, "nanoporous", options=options) if with_band else None
+    tick("what-if studies")
+    whatifs = _whatifs(study, cal.value, cal.damage_exponent, cal.cycle)
+    tick("figures and report")
+    from ..plotting import _plt, plot_capacity_retention, plot_strain_vs_soc, plot_voltage_curves
+
+    plt = _plt()
+    results = {"dense Si": dense_res, "nanoporous Si (prediction)": np_res}
+    cyc = cal.cycle
+
+    def block(res: Any) -> dict[str, Any]:
+        c = res.cycles
+        return {
+            "retention_pct": 100 * res.retention_at(cyc),
+            "retention_vs_cycle1_delithiation_pct": 100
+            * res.retention_at(cyc, "Retention vs Cycle 1 Delithiation / 1"),
+            "retention_vs_cycle4_lithiation_pct": 100
+            * res.retention_at(cyc, "Retention vs Cycle 4 Lithiation / 1"),
+            "first_lithiation_mAh_g": float(c["Specific Lithiation Capacity / mAh/g"].iloc[0]),
+            "first_cycle_efficiency": float(c["Coulombic Efficiency / 1"].iloc[0]),
+            "connected_fraction_end": float(c["Connected Fraction / 1"].iloc[-1]),
+            "max_electrode_swelling_um": float(c["Max Electrode Thickness Change / um"].max()),
+            "status": res.status,
+            "porosity": res.cell.porosity,
+        }
+
+    summary: dict[str, Any] = {
+        "study": study.name,
+        "synthesis": {
+            k: getattr(synth, k)
+            for k in (
+                "si_yield_mg",
+                "mgo_mg",
+                "template_porosity",
+                "pore_volume_cm3_per_g",
+                "hcl_mmol",
+                "limiting_reagent",
+            )
+        }
+        if synth
+        else None,
+        "materials": desc,
+        "consistency": consistency,
+        "design": {
+            "si_mass_mg": design.si_mass_mg,
+            "area_cm2": design.area_cm2,
+            "si_loading_mg_cm2": design.si_loading_mg_cm2,
+            "areal_capacity_mAh_cm2": design.areal_capacity_mAh_cm2,
+            "basis_mAh_g": design.capacity_mAh_g,
+            "steps": [asdict(s) if hasattr(s, "__dataclass_fields__") else s for s in design.steps],
+            "cutoffs_vs_li_V": design.cutoffs_vs_li_V,
+            "cutoffs_vs_counter_V": design.cutoffs_vs_counter_V,
+        },
+        "calibration": cal.as_dict(),
+        "dense": block(dense_res),
+        "nanoporous": block(np_res),
+        "what_if": whatifs,
+        "rule": "beta calibrated on the dense cell only; the nanoporous cell is a prediction with nothing tuned on it (docs/calibration.md)",
+    }
+    if band is not None:
+        summary["nanoporous"]["retention_band_pct"] = [100 * band.low, 100 * band.high]
+        summary["nanoporous"]["band_rows"] = band.rows
+
+    with AtomicDir(out) as tmp:
+        figs = {
+            "capacity_retention.png": plot_capacity_retention(results, cyc),
+            "voltage_curves.png": plot_voltage_curves(results, (1, 2, cyc)),
+            "strain_vs_soc.png": plot_strain_vs_soc(results, 2),
+        }
+        for name, fig in figs.items():
+            fig.savefig(tmp / name, dpi=110)
+            plt.close(fig)
+        _whatif_figure(whatifs, tmp / "what_if.png")
+        for key, res in (("dense", dense_res), ("nanoporous", np_res)):
+            res.timeseries.to_parquet(tmp / f"{key}_timeseries.bdf.parquet")
+            res.cycles.to_parquet(tmp / f"{key}_cycles.parquet")
+        summary["runtime_s"] = round(time.perf_counter() - t0, 2)
+        (tmp / "summary.json").write_text(json.dumps(jsonable(summary), indent=2, allow_nan=False))
+        (tmp / "report.html").write_text(_report_html(study, summary, tmp), encoding="utf-8")
+    summary["out"] = str(Path(out))
+    return summary
+
+
+def _report_html(study: Study, s: dict[str, Any], folder: Path) -> str:
+    d, n, cal = s["dense"], s["nanoporous"], s["calibration"]
+    rep = study.raw.get("reported", {})
+    band = n.get("retention_band_pct", [float("nan"), float("nan")])
+    key = (
+        f'<p class="key">Dense Si (calibrated): {d["retention_pct"]:.1f} % at cycle {cal["cycle"]} '
+        f"(target {100 * cal['target']:.0f} %, beta = {cal['value']:.4g}).<br>"
+        f"Nanoporous Si (blind prediction): {n['retention_pct']:.1f} % "
+        f"(band {band[0]:.1f}-{band[1]:.1f} %).</p>"
+        f'<p class="note">{H.esc(s["rule"])}. The model is approximate: a uniform-reaction '
+        "(reduced) half-cell model; several inputs are estimates (see provenance).</p>"
+    )
+    syn = s.get("synthesis") or {}
+    des = s["design"]
+    rows = [
+        ["Si yield", "(not reported)", syn.get("si_yield_mg"), "mg"],
+        ["template porosity", "(not reported)", syn.get("template_porosity"), "-"],
+        ["Si mass", rep.get("si_mass", ""), des["si_mass_mg"], "mg"],
+        ["electrode area", rep.get("area", ""), des["area_cm2"], "cm2"],
+        ["Si loading", rep.get("si_loading", ""), des["si_loading_mg_cm2"], "mg/cm2"],
+        [
+            "areal capacity (4200 mAh/g)",
+            rep.get("areal_capacity_Li22Si5", ""),
+            des["areal_capacity_mAh_cm2"],
+            "mAh/cm2",
+        ],
+    ]
+    for step in des["steps"][:4]:
+        rows.append([f"C-rate: {step.get('text', '')}", "", step.get("c_rate"), "1/h"])
+    rows += [
+        ["C-rate stated, cycles 1-3", rep.get("c_rate_cycles_1_3", ""), "", ""],
+        ["C-rate stated, cycles 4 on", rep.get("c_rate_cycles_4_on", ""), "", ""],
+        [
+            "cut-offs vs Li",
+            f"{rep.get('cutoff_low_vs_li', '')} / {rep.get('cutoff_high_vs_li', '')}",
+            " / ".join(f"{v:.2f}" for v in des["cutoffs_vs_li_V"][:2]),
+            "V",
+        ],
+        [
+            "BET area",
+            rep.get("bet_area", ""),
+            s["materials"]["nanoporous"].get("bet_area", {}).get("value", ""),
+            "m2/g",
+        ],
+        [
+            "pore diameter",
+            rep.get("pore_diameter", ""),
+            s["materials"]["nanoporous"].get("pore_diameter", {}).get("value", ""),
+            "nm",
+        ],
+        ["np-Si porosity", "(not reported)", n["porosity"], "-"],
+        [
+            "dense retention at cycle 50",
+            f"{100 * rep.get('dense', {}).get('retention', float('nan')):.0f} %",
+            d["retention_pct"],
+            "%",
+        ],
+        ["np-Si retention at cycle 50", "withheld (blind test)", n["retention_pct"], "%"],
+        [
+            "initial discharge capacity",
+            "similar for both",
+            f"{d['first_lithiation_mAh_g']:.0f} vs {n['first_lithiation_mAh_g']:.0f}",
+            "mAh/g",
+        ],
+    ]
+    numbers = H.table(["quantity", "study reports", "sianode computes", "unit"], rows, "numbers")
+    res_rows = []
+    for label, b in (("dense", d), ("nanoporous", n)):
+        res_rows.append(
+            [
+                label,
+                b["retention_pct"],
+                b["retention_vs_cycle1_delithiation_pct"],
+                b["retention_vs_cycle4_lithiation_pct"],
+                b["first_lithiation_mAh_g"],
+                b["first_cycle_efficiency"],
+                b["connected_fraction_end"],
+                b["max_electrode_swelling_um"],
+            ]
+        )
+    results = H.table(
+        [
+            "cell",
+            "retention vs c1 lith / %",
+            "vs c1 delith / %",
+            "vs c4 lith / %",
+            "1st lithiation / mAh/g",
+            "1st-cycle efficiency",
+            "connected Si at end",
+            "max swelling / um",
+        ],
+        res_rows,
+        "results",
+    )
+    band_rows = [[r["variation"], 100 * r["retention"]] for r in n.get("band_rows", [])]
+    calib = (
+        f"<p>Parameter <b>{H.esc(cal['parameter'])}</b> = {cal['value']:.5g}; target "
+        f"{100 * cal['target']:.1f} % at cycle {cal['cycle']} (achieved {100 * cal['achieved']:.2f} %, "
+        f"{cal['evaluations']} simulations). Procedure: {H.esc(cal['procedure'])}.</p>"
+        + H.table(["variation (prediction band)", "np-Si retention / %"], band_rows, "band")
+    )
+    prov_rows = []
+    for mat, vals in s["materials"].items():
+        for k, e in vals.items():
+            prov_rows.append([mat, k, e["value"], e["unit"], e["source"], e["method"]])
+    prov = H.table(
+        ["material", "descriptor", "value", "unit", "source", "method"], prov_rows, "provenance"
+    )
+    cons = H.table(
+        ["check", "values", "verdict"],
+        [[c["check"], c["values"], c["verdict"]] for c in s["consistency"]],
+        "consistency",
+    )
+    figs = "".join(
+        [
+            H.figure(
+                folder / "capacity_retention.png",
+                "Capacity and retention vs cycle (cf. the study's figure 2).",
+            ),
+            H.figure(
+                folder / "voltage_curves.png", "Voltage curves of cycles 1, 2 and 50 (vs Li+/Li)."
+            ),
+            H.figure(
+                folder / "strain_vs_soc.png",
+                "External (unbuffered) particle strain vs Li content, cycle 2.",
+            ),
+            H.figure(
+                folder / "what_if.png",
+                "What-if: retention vs porosity, vs lithiation capacity limit; first-cycle efficiency vs porosity.",
+            ),
+        ]
+    )
+    return H.page(
+        f"sianode report: {study.name}",
+        [
+            ("Summary", key),
+            ("Figures", figs),
+            ("Study numbers next to sianode's", numbers),
+            ("Results", results),
+            ("Calibration and blind prediction", calib),
+            ("Consistency of the material descriptors", cons),
+            ("Provenance of every input", prov),
+        ],
+    )
