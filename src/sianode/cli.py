@@ -23,7 +23,6 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def _root() -> None:
     """Silicon-anode solid-state battery toolkit: design, characterise, simulate, analyse."""

@@ -46,7 +46,9 @@ class Study:
     name: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.name = str(self.raw.get("study", {}).get("name", self.path.stem if self.path else "study"))
+        self.name = str(
+            self.raw.get("study", {}).get("name", self.path.stem if self.path else "study")
+        )
 
     def section(self, name: str) -> dict[str, Any]:
         """Return section ``name``; raise :class:`ParameterError` if the file has none."""
