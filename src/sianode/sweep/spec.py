@@ -486,31 +486,47 @@ def _outputs(raw: dict[str, Any], n_cycles: int) -> OutputSpec:
     return out
 
 
-def _resolve_beta(value: Any, study_path: str | None, notes: list[str]) -> float:
-    if isinstance(value, str) and value.strip().lower() == "calibrated":
-        try:
-            from .. import calibration  # type: ignore[attr-defined]
-        except ImportError:
-            raise ParameterError(
-                "fixed.beta: 'calibrated' needs sianode.calibration.calibrate_dense, which "
-                "this installation does not have; give beta as a number"
-            ) from None
-        fn = getattr(calibration, "calibrate_dense", None)
-        if fn is None:
-            raise ParameterError(
-                "fixed.beta: 'calibrated' needs sianode.calibration.calibrate_dense; give "
-                "beta as a number"
-            )
-        from ..study import load_study
+def _resolve_beta(
+    value: Any,
+    study_path: str | None,
+    notes: list[str],
+    options: dict[str, str],
+    damage_exponent: float | None,
+) -> float:
+    """``beta`` from the spec: a number, or ``"calibrated"`` (dense-cell calibration with the
+    spec's options and damage exponent, via ``sianode.calibration.calibrate_dense``)."""
+    if not (isinstance(value, str) and value.strip().lower() == "calibrated"):
+        return _canon(value, PARAMETERS["beta"], "fixed.beta")
+    try:
+        from .. import calibration  # type: ignore[attr-defined]
+    except ImportError:
+        calibration = None
+    fn = getattr(calibration, "calibrate_dense", None)
+    if fn is None:
+        raise ParameterError(
+            "fixed.beta: 'calibrated' needs sianode.calibration.calibrate_dense, which this "
+            "installation does not have; give beta as a number"
+        )
+    from ..simulation.parameters import ModelOptions
+    from ..study import load_study
 
+    kwargs: dict[str, Any] = {"options": ModelOptions(**options)}
+    if damage_exponent is not None:
+        kwargs["damage_exponent"] = damage_exponent
+    try:
+        res = fn(load_study(study_path), **kwargs)
+    except TypeError:
         res = fn(load_study(study_path))
-        beta = getattr(res, "beta", res)
-        if isinstance(res, dict):
-            beta = res.get("beta")
-        beta = float(beta)  # type: ignore[arg-type]
-        notes.append(f"beta = {beta:.6g} from sianode.calibration.calibrate_dense (dense cell)")
-        return beta
-    return _canon(value, PARAMETERS["beta"], "fixed.beta")
+    if isinstance(res, dict):
+        beta = res.get("value", res.get("beta"))
+    else:
+        beta = getattr(res, "value", getattr(res, "beta", res))
+    beta = float(beta)  # type: ignore[arg-type]
+    notes.append(
+        f"beta = {beta:.6g} from sianode.calibration.calibrate_dense (dense cell only, same "
+        "model options and damage exponent as the sweep)"
+    )
+    return beta
 
 
 def _param_block(name: str, block: Any, spec: SweepSpec) -> None:
@@ -633,13 +649,6 @@ def parse_spec(text: str, base_dir: str | Path = ".") -> SweepSpec:
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ParameterError(f"sweep.seed: expected an integer, got {seed!r}")
     spec.seed = seed
-    # fixed values
-    for name, value in raw.get("fixed", {}).items():
-        info = _info(name, f"fixed.{name}")
-        if name == "beta":
-            spec.fixed[name] = _resolve_beta(value, spec.study_path, spec.notes)
-        else:
-            spec.fixed[name] = _canon(value, info, f"fixed.{name}")
     # options
     from ..simulation.parameters import OPTION_CHOICES, ModelOptions
 
@@ -649,6 +658,20 @@ def parse_spec(text: str, base_dir: str | Path = ".") -> SweepSpec:
             raise ParameterError(f"options.{k}: unknown option; known: {', '.join(OPTION_CHOICES)}")
         spec.options[k] = str(v)
     ModelOptions(**spec.options)  # validates
+    # fixed values (beta last: "calibrated" uses the options and damage exponent)
+    fixed_raw = dict(raw.get("fixed", {}))
+    for name, value in fixed_raw.items():
+        info = _info(name, f"fixed.{name}")
+        if name != "beta":
+            spec.fixed[name] = _canon(value, info, f"fixed.{name}")
+    if "beta" in fixed_raw:
+        spec.fixed["beta"] = _resolve_beta(
+            fixed_raw["beta"],
+            spec.study_path,
+            spec.notes,
+            spec.options,
+            spec.fixed.get("damage_exponent"),
+        )
     proto = raw.get("protocol", {})
     if "text" in proto:
         from ..protocol import parse_protocol
