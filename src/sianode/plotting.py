@@ -60,7 +60,7 @@ def plot_voltage_curves(results: dict[str, Any], cycles: tuple[int, ...] = (1, 2
     for ax, (label, res) in zip(axes[0], results.items()):
         ts = res.timeseries
         mass_g = res.cell.si_mass * 1e3
-        for cyc in cycles:
+        for k, cyc in enumerate(cycles):
             d = ts[ts["Cycle Count / 1"] == cyc]
             if d.empty:
                 continue
@@ -72,7 +72,11 @@ def plot_voltage_curves(results: dict[str, Any], cycles: tuple[int, ...] = (1, 2
                 i = np.abs(seg["Current / A"].to_numpy())
                 q = np.concatenate([[0.0], np.cumsum(np.diff(t) * i[1:])]) / 3.6 / mass_g
                 ax.plot(
-                    q, seg["Voltage vs Li / V"], style, label=f"cycle {cyc}" if sign < 0 else None
+                    q,
+                    seg["Voltage vs Li / V"],
+                    style,
+                    color=f"C{k}",
+                    label=f"cycle {cyc}" if sign < 0 else None,
                 )
         ax.set_title(label)
         ax.set_xlabel("capacity / mAh g$^{-1}$ Si")

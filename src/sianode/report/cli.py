@@ -12,9 +12,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def reproduce(
-        config: Path | None = typer.Argument(
-            None, help="Study TOML (default: the bundled study)."
-        ),
+        config: Path | None = typer.Argument(None, help="Study TOML (default: the bundled study)."),
         out: Path = typer.Option(Path("sianode-report"), help="Output folder."),
         no_band: bool = typer.Option(False, "--no-band", help="Skip the sensitivity band."),
         json_out: bool = typer.Option(False, "--json", help="Print summary.json to stdout."),
