@@ -44,6 +44,29 @@ def read_material_json(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def _measured_record(study: Study, name: str, files: dict[str, Any]) -> dict[str, Any]:
+    """Analyse the measurement files a study lists for a material (``[materials.X.files]``,
+    paths relative to the study file) with the characterisation commands' defaults."""
+    try:
+        from ..characterisation.material import build_material
+    except ImportError as exc:  # pragma: no cover - the [char] extra is missing
+        raise ParameterError(
+            f"materials.{name}.files: analysing measurement files needs the 'char' extra ({exc})"
+        ) from None
+    base = study.path.parent if study.path else Path(".")
+    paths = {}
+    for kind in ("xrd", "raman", "sorption"):
+        if kind in files:
+            p = Path(str(files[kind]))
+            paths[kind] = p if p.is_absolute() else base / p
+    unknown = set(files) - {"xrd", "raman", "sorption"}
+    if unknown:
+        raise ParameterError(
+            f"materials.{name}.files: unknown kind(s) {sorted(unknown)}; use xrd, raman, sorption"
+        )
+    return build_material(name, **paths).to_dict()
+
+
 def _entry(value: float, unit: str, source: str, method: str) -> dict[str, Any]:
     return {"value": value, "unit": unit, "source": source, "method": method}
 
@@ -56,7 +79,9 @@ def material_descriptors(
     Keys: porosity [1], particle_radius [um], surface_area [m2/g], wall_size [nm],
     oxide_thickness [nm], usable_pore_fraction [1], crystalline [bool], plus the measured
     descriptors (bet_area, pore_diameter, crystallite_size, lattice_constant) when present.
-    A material JSON (``sianode material build``) overrides the study's values key by key.
+    Measurement files listed in ``[materials.<name>.files]`` (xrd, raman, sorption) are
+    analysed and override typed-in values; a material JSON (``sianode material build``)
+    overrides both, key by key.
     """
     where = f"materials.{name}"
     if not study.has(where):
@@ -80,24 +105,27 @@ def material_descriptors(
         if key in mat:
             val = to_unit(mat[key], unit, f"{where}.{key}") if unit else float(mat[key])
             out[key] = _entry(val, unit or "1", src, "typed in")
+    records: list[tuple[dict[str, Any], str]] = []
+    files = mat.get("files")
+    if files:
+        records.append((_measured_record(study, name, files), "measurement files"))
     if material_file is not None:
-        rec = read_material_json(material_file)
+        records.append((read_material_json(material_file), str(material_file)))
+    for rec, origin in records:
         for key, e in rec["values"].items():
-            if key in units or key in ("crystalline", "density", "pore_volume"):
-                if isinstance(e.get("value"), bool):
-                    out[key] = _entry(
-                        e["value"],
-                        "bool",
-                        str(e.get("source", material_file)),
-                        str(e.get("method", "")),
-                    )
-                    continue
-                unit = units.get(key, e.get("unit", ""))
-                text = f"{e['value']} {e.get('unit', '')}".strip()
-                val = to_unit(text, unit, f"{material_file}: {key}") if unit else float(e["value"])
+            if key not in units and key not in ("crystalline", "density", "pore_volume"):
+                continue
+            if isinstance(e.get("value"), bool):
                 out[key] = _entry(
-                    val, unit or "1", str(e.get("source", material_file)), str(e.get("method", ""))
+                    e["value"], "bool", str(e.get("source", origin)), str(e.get("method", ""))
                 )
+                continue
+            unit = units.get(key, e.get("unit", ""))
+            text = f"{e['value']} {e.get('unit', '')}".strip()
+            val = to_unit(text, unit, f"{origin}: {key}") if unit else float(e["value"])
+            out[key] = _entry(
+                val, unit or "1", str(e.get("source", origin)), str(e.get("method", ""))
+            )
     # porosity: typed in, or derived from BET area and pore size
     if "porosity" not in out:
         if "bet_area" in out and "pore_diameter" in out:
