@@ -188,6 +188,47 @@ def _diffuse(prof, vol, area_f, dr, D, dt, source):
 
 
 @njit(cache=True)
+def _write_cycle(
+    row,
+    cycle,
+    lith,
+    deli,
+    side,
+    trapped,
+    f,
+    emax,
+    emin,
+    dlmax,
+    elith,
+    edeli,
+    li_conn,
+    q_net,
+    t,
+    xmax,
+    xmin,
+    side_total,
+):
+    """Fill one per-cycle row (order of :data:`CYCLE_COLUMNS`)."""
+    row[0] = cycle
+    row[1] = lith
+    row[2] = deli
+    row[3] = side
+    row[4] = trapped
+    row[5] = f
+    row[6] = emax
+    row[7] = emin if emin < 1e299 else 0.0
+    row[8] = dlmax
+    row[9] = elith
+    row[10] = edeli
+    row[11] = li_conn
+    row[12] = q_net
+    row[13] = t
+    row[14] = xmax
+    row[15] = xmin if xmin < 1e299 else 0.0
+    row[16] = side_total
+
+
+@njit(cache=True)
 def _strain_of(x_mean, p, opt):
     mech = opt[O_MECH]
     if mech == 0:
@@ -336,23 +377,26 @@ def run_kernel(p, opt, kind, current, cutoff, duration, step_cycle, record, ds_m
         if step_cycle[k] != cur_cycle:
             if cur_cycle >= 0:
                 xm = a * _profile_mean(prof, vol) + 3.75 * w
-                cyc[n_cyc, 0] = cur_cycle
-                cyc[n_cyc, 1] = c_lith
-                cyc[n_cyc, 2] = c_deli
-                cyc[n_cyc, 3] = side_total - c_side0
-                cyc[n_cyc, 4] = trapped
-                cyc[n_cyc, 5] = f
-                cyc[n_cyc, 6] = c_emax
-                cyc[n_cyc, 7] = c_emin if c_emin < 1e299 else 0.0
-                cyc[n_cyc, 8] = c_dlmax
-                cyc[n_cyc, 9] = c_elith
-                cyc[n_cyc, 10] = c_edeli
-                cyc[n_cyc, 11] = FARADAY * f * n_si * xm
-                cyc[n_cyc, 12] = q_net + li_init
-                cyc[n_cyc, 13] = t
-                cyc[n_cyc, 14] = c_xmax
-                cyc[n_cyc, 15] = c_xmin if c_xmin < 1e299 else 0.0
-                cyc[n_cyc, 16] = side_total
+                _write_cycle(
+                    cyc[n_cyc],
+                    cur_cycle,
+                    c_lith,
+                    c_deli,
+                    side_total - c_side0,
+                    trapped,
+                    f,
+                    c_emax,
+                    c_emin,
+                    c_dlmax,
+                    c_elith,
+                    c_edeli,
+                    FARADAY * f * n_si * xm,
+                    q_net + li_init,
+                    t,
+                    c_xmax,
+                    c_xmin,
+                    side_total,
+                )
                 n_cyc += 1
                 if first_lith < 0.0:
                     first_lith = c_lith
@@ -631,22 +675,25 @@ def run_kernel(p, opt, kind, current, cutoff, duration, step_cycle, record, ds_m
     # close the last cycle
     if status in (OK, DIED, STEP_STALLED) and cur_cycle >= 0 and n_cyc < cyc.shape[0]:
         xm = a * _profile_mean(prof, vol) + 3.75 * w
-        cyc[n_cyc, 0] = cur_cycle
-        cyc[n_cyc, 1] = c_lith
-        cyc[n_cyc, 2] = c_deli
-        cyc[n_cyc, 3] = side_total - c_side0
-        cyc[n_cyc, 4] = trapped
-        cyc[n_cyc, 5] = f
-        cyc[n_cyc, 6] = c_emax
-        cyc[n_cyc, 7] = c_emin if c_emin < 1e299 else 0.0
-        cyc[n_cyc, 8] = c_dlmax
-        cyc[n_cyc, 9] = c_elith
-        cyc[n_cyc, 10] = c_edeli
-        cyc[n_cyc, 11] = FARADAY * f * n_si * xm
-        cyc[n_cyc, 12] = q_net + li_init
-        cyc[n_cyc, 13] = t
-        cyc[n_cyc, 14] = c_xmax
-        cyc[n_cyc, 15] = c_xmin if c_xmin < 1e299 else 0.0
-        cyc[n_cyc, 16] = side_total
+        _write_cycle(
+            cyc[n_cyc],
+            cur_cycle,
+            c_lith,
+            c_deli,
+            side_total - c_side0,
+            trapped,
+            f,
+            c_emax,
+            c_emin,
+            c_dlmax,
+            c_elith,
+            c_edeli,
+            FARADAY * f * n_si * xm,
+            q_net + li_init,
+            t,
+            c_xmax,
+            c_xmin,
+            side_total,
+        )
         n_cyc += 1
     return status, n_ts, ts, n_cyc, cyc, last_step
