@@ -91,3 +91,60 @@ def test_pareto_and_sensitivity_helpers():
     s1 = sobol_first_order(df, ["a / 1", "b / 1"], ["y / 1"])
     assert sp.loc["a", "y / 1"] > 0.95 and abs(sp.loc["b", "y / 1"]) < 0.2
     assert s1.loc["a", "y / 1"] > 0.9 and s1.loc["b", "y / 1"] < 0.1
+
+
+def test_cli_simulate_equals_sweep_rows(tmp_path, capsys):
+    """Each design's row equals ``sianode simulate`` run on that design (bit for bit)."""
+    from sianode.sweep.engines import make_chunks
+    from sianode.sweep.runner import DesignRunner
+    from sianode.sweep.spec import column_name, parse_spec
+
+    spec = parse_spec(
+        """
+[sweep]
+material = "dense"
+cycles = 5
+[parameters.beta]
+values = [0.003, 0.02]
+[parameters.current_density]
+values = ["0.2 mA/cm2", "0.5 mA/cm2"]
+[parameters.lithiation_capacity_limit]
+values = ["1500 mAh/g"]
+[parameters.lithiation_cutoff]
+values = ["0.05 V"]
+[outputs]
+retention_at = [5]
+capacity_at = [1, 5]
+"""
+    )
+    runner = DesignRunner(spec.payload())
+    designs = spec.designs()
+    rows = runner.run(make_chunks(designs, spec.parameter_names, 10)[0])
+    assert (rows["status"] == "completed").all()
+    for i, row in rows.iterrows():
+        params = {n: designs.iloc[i][column_name(n)] for n in spec.parameter_names}
+        cell = runner.cell_for(params)
+        text = runner.protocol_for(params, cell).text.replace("\n", ";")
+        argv = [
+            "simulate",
+            "--material",
+            "dense",
+            "--beta",
+            repr(float(params["beta"])),
+            "--protocol",
+            text,
+            "--cycles",
+            "5",
+            "--json",
+        ]
+        assert main(argv) == 0
+        cyc = json.loads(capsys.readouterr().out)["cycles"]
+        assert row["retention_c5 / 1"] == cyc[4]["Retention vs Cycle 1 Lithiation / 1"]
+        assert (
+            row["lithiation_capacity_c1 / mAh/g"] == cyc[0]["Specific Lithiation Capacity / mAh/g"]
+        )
+        assert (
+            row["delithiation_capacity_c5 / mAh/g"]
+            == cyc[4]["Specific Delithiation Capacity / mAh/g"]
+        )
+        assert row["lithiation_capacity_c1 / mAh/g"] <= 1500.0 * (1 + 1e-12)

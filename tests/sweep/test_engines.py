@@ -41,7 +41,7 @@ def test_batch_sweep_equals_single_simulate_runs(small_spec, tmp_path):
     assert set(res["status"]) <= {"completed", "died", "capacity_zero", "cannot_start"}
     assert (res["status"] == "completed").sum() >= 12
     # Independent construction of a few designs: study edited by hand, SI overrides,
-    # protocol written as text with the capacity limit as a time limit (Q / I).
+    # protocol written as text with the capacity limit ("or Q mAh/g").
     study = load_study()
     base_text = study.section("protocol")["text"]
     for _, row in res[res["status"] == "completed"].iloc[::3].iterrows():
@@ -58,19 +58,17 @@ def test_batch_sweep_equals_single_simulate_runs(small_spec, tmp_path):
         cell, _ = cell_from_study(
             Study(raw=raw, path=study.path), "nanoporous", beta=0.005, stack_pressure=60e6
         )
-        q_C = q * cell.si_mass * 1e3 * 3.6
-        t_form = q_C / (0.127 * 10 * cell.area)
-        t_cyc = q_C / (j * 10 * cell.area)
         text = (
-            f"Lithiate at 0.127 mA/cm2 until 0.04 V vs Li for {t_form!r} s\n"
+            f"Lithiate at 0.127 mA/cm2 until 0.04 V vs Li or {q!r} mAh/g\n"
             "Delithiate at 0.127 mA/cm2 until 1.5 V vs Li\nRepeat 3 times\n"
-            f"Lithiate at {j!r} mA/cm2 until 0.04 V vs Li for {t_cyc!r} s\n"
+            f"Lithiate at {j!r} mA/cm2 until 0.04 V vs Li or {q!r} mAh/g\n"
             f"Delithiate at {j!r} mA/cm2 until 1.5 V vs Li\nRepeat 47 times\n"
         )
         assert "0.127 mA/cm2" in base_text
-        # the time limits here are computed in a different float order than the runner's
-        # (last-ulp differences in t end a step a hair apart): agreement to 1e-9, not bits;
-        # the bit-for-bit check is test_runner_protocol_matches_single_run_bit_for_bit.
+        # currents here come from "j mA/cm2" through pint, the runner's from j * 10 A/m2
+        # (last-ulp differences end a step a hair apart): agreement to 1e-9, not bits; the
+        # bit-for-bit checks are test_runner_protocol_matches_single_run_bit_for_bit and
+        # test_cli_simulate_equals_sweep_rows.
         one = simulate(cell, parse_protocol(text), ModelOptions(), n_cycles=6, record=False)
         c = one.cycles.set_index("Cycle Count / 1")
         np.testing.assert_allclose(row["retention_c6 / 1"], c.loc[6, RET], rtol=1e-9)
@@ -119,12 +117,11 @@ def test_runner_protocol_matches_single_run_bit_for_bit(small_spec):
         one = simulate(cell, proto, n_cycles=6, record=False)
         assert row["retention_c6 / 1"] == one.retention_at(6)
         # the protocol's text form parses back to the same protocol
-        again = parse_protocol(proto.text).to_arrays(
-            cell.area, cell.nominal_capacity_Ah, cell.counter_potential, 6
-        )
-        ref = proto.to_arrays(cell.area, cell.nominal_capacity_Ah, cell.counter_potential, 6)
+        args = (cell.area, cell.nominal_capacity_Ah, cell.counter_potential, 6, cell.si_mass * 1e3)
+        again = parse_protocol(proto.text).to_arrays(*args)
+        ref = proto.to_arrays(*args)
         for k in ref:
-            np.testing.assert_allclose(again[k], ref[k], rtol=1e-11)
+            np.testing.assert_array_equal(again[k], ref[k])
 
 
 def test_resume_computes_only_missing(small_spec, tmp_path):
@@ -194,3 +191,30 @@ def test_folder_lock(small_spec, tmp_path):
         st.close()
     assert run_sweep(small_spec, tmp_path / "l", limit=2).computed == 2
     assert os.path.exists(tmp_path / "l" / "designs.parquet")
+
+
+def test_retention_reference_cycle(tmp_path):
+    spec = parse_spec(
+        """
+[sweep]
+material = "dense"
+cycles = 6
+[fixed]
+beta = 0.005
+[parameters.porosity]
+values = [0.0, 0.3]
+[outputs]
+retention_at = [6]
+retention_reference = 4
+"""
+    )
+    run_sweep(spec, tmp_path / "r4")
+    res = read_results(tmp_path / "r4")
+    assert "retention_c6_vs_c4 / 1" in res
+    runner = DesignRunner(spec.payload())
+    for _, row in res.iterrows():
+        cell = runner.cell_for({"porosity": row["porosity / 1"]})
+        one = simulate(cell, runner.protocol, n_cycles=6, record=False)
+        assert row["retention_c6_vs_c4 / 1"] == one.retention_at(
+            6, "Retention vs Cycle 4 Lithiation / 1"
+        )

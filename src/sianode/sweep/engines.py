@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -265,8 +266,9 @@ def _iter_dask(
         if on_client is not None:
             on_client(client)
         key = payload["fingerprint"]
+        token = uuid.uuid4().hex[:8]  # a resumed run in the same session gets fresh keys
         futs = {
-            client.submit(_dask_run, key, ch, pure=False, key=f"sweep-{key}-{i}"): ch
+            client.submit(_dask_run, key, ch, pure=False, key=f"sweep-{key}-{token}-{i}"): ch
             for i, ch in enumerate(chunks)
         }
         for fut in as_completed(list(futs)):

@@ -25,6 +25,9 @@ from ..simulation import kernel as K
 from ..study import Study
 from .spec import PARAMETERS, OutputSpec, column_name
 
+#: The protocol language has capacity limits ("... or 1000 mAh/g") in this version.
+_NATIVE_CAPACITY = "capacity_mAh_g" in {f.name for f in dataclasses.fields(Step)}
+
 __all__ = ["DesignRunner", "Chunk", "STATUS_NAMES", "result_columns", "empty_result"]
 
 #: Short status names stored in the results (kernel codes and build failures).
@@ -79,16 +82,23 @@ def empty_result(parameters: list[str], outputs: OutputSpec) -> pd.DataFrame:
 
 
 def _step_text(s: Step) -> str:
+    """Text form of a step that parses back to exactly the same numbers (``repr`` floats)."""
     if s.kind not in (LITHIATE, DELITHIATE):
-        return f"Rest for {s.duration_s:.12g} s"
+        return f"Rest for {float(s.duration_s or 0.0)!r} s"
     verb = "Lithiate" if s.kind == LITHIATE else "Delithiate"
-    unit = {"A": "A", "A/m2": "A/m2", "C": "C"}[s.current_unit]
-    cur = f"{s.current:.12g}C" if unit == "C" else f"{s.current:.12g} {unit}"
+    cur = (
+        f"{float(s.current)!r}C"
+        if s.current_unit == "C"
+        else f"{float(s.current)!r} {s.current_unit}"
+    )
     text = f"{verb} at {cur}"
     if s.cutoff_V is not None:
-        text += f" until {s.cutoff_V:.12g} V vs {'Li' if s.cutoff_ref == 'Li' else 'counter'}"
+        text += f" until {float(s.cutoff_V)!r} V vs {'Li' if s.cutoff_ref == 'Li' else 'counter'}"
+    cap = getattr(s, "capacity_mAh_g", None)
+    if cap is not None:
+        text += f" or {float(cap)!r} mAh/g"
     if s.duration_s is not None:
-        text += f" for {s.duration_s:.12g} s"
+        text += f" for {float(s.duration_s)!r} s"
     return text
 
 
@@ -190,12 +200,15 @@ class DesignRunner:
                     ch.update(cutoff_V=p["delithiation_cutoff"], cutoff_ref="Li")
                 s2 = dataclasses.replace(s, **ch)
                 if s.kind == LITHIATE and "lithiation_capacity_limit" in p:
-                    q_C = p["lithiation_capacity_limit"] * (cell.si_mass * 1e3) * 3.6  # mAh/g*g->C
-                    i_A = s2.current_A(cell.area, cell.nominal_capacity_Ah)
-                    t = q_C / i_A
-                    if s2.duration_s is not None:
-                        t = min(t, s2.duration_s)
-                    s2 = dataclasses.replace(s2, duration_s=t)
+                    q = p["lithiation_capacity_limit"]
+                    if _NATIVE_CAPACITY:  # "Lithiate ... until 0.04 V vs Li or Q mAh/g"
+                        s2 = dataclasses.replace(s2, capacity_mAh_g=q)
+                    else:  # older protocol module: the same limit as a time limit Q / I
+                        i_A = s2.current_A(cell.area, cell.nominal_capacity_Ah)
+                        t = q * (cell.si_mass * 1e3) * 3.6 / i_A
+                        if s2.duration_s is not None:
+                            t = min(t, s2.duration_s)
+                        s2 = dataclasses.replace(s2, duration_s=t)
                 s2 = dataclasses.replace(s2, text=_step_text(s2))
                 new.append(s2)
             blocks.append((new, reps))
@@ -216,9 +229,11 @@ class DesignRunner:
         hit = self._proto_cache.get(key)
         if hit is None:
             proto = self.protocol_for(params, cell)
-            arr = proto.to_arrays(
-                cell.area, cell.nominal_capacity_Ah, cell.counter_potential, self.n_cycles
-            )
+            args = (cell.area, cell.nominal_capacity_Ah, cell.counter_potential, self.n_cycles)
+            if _NATIVE_CAPACITY:
+                arr = proto.to_arrays(*args, cell.si_mass * 1e3)
+            else:
+                arr = proto.to_arrays(*args)
             if len(self._proto_cache) > 4096:
                 self._proto_cache.clear()
             hit = (proto, arr)
@@ -243,8 +258,9 @@ class DesignRunner:
         def ratio(a: float, b: float) -> float:
             return a / b if (math.isfinite(a) and math.isfinite(b) and b > 0) else math.nan
 
+        ref = first if o.retention_reference == 1 else at(lith, o.retention_reference)
         for c in o.retention_at:
-            out[f"retention_c{c} / 1"] = ratio(at(lith, c), first)
+            out[o.retention_column(c)] = ratio(at(lith, c), ref)
         for c in o.capacity_at:
             out[f"lithiation_capacity_c{c} / mAh/g"] = at(lith, c) * 1e3 / mass_g
             out[f"delithiation_capacity_c{c} / mAh/g"] = at(deli, c) * 1e3 / mass_g

@@ -59,10 +59,11 @@ Parameters are applied at the level where they act (:class:`ParamInfo.target`):
   of the formation block, lithiation/delithiation cut-off voltages, lithiation capacity
   limit).
 
-The protocol language has no capacity cut-off ("Lithiate ... until 1000 mAh/g"); under
-constant current a capacity limit Q is exactly a time limit t = Q / I, so
-``lithiation_capacity_limit`` [mAh per g Si] is implemented as a per-step time limit
-("Lithiate at I until 0.04 V vs Li for t"), ending the step at whichever comes first.
+``lithiation_capacity_limit`` [mAh per g Si] adds a capacity limit to every lithiation step
+("Lithiate at I until 0.04 V vs Li or Q mAh/g", :mod:`sianode.protocol`): the step ends at
+whichever of the cut-off voltage and the capacity comes first. Under constant current the
+protocol implements it as a time limit Q/I on the charge passed (side reactions included),
+as a cycler's capacity cut does.
 """
 
 from __future__ import annotations
@@ -151,7 +152,7 @@ _SPECIAL: tuple[ParamInfo, ...] = (
         "lithiation_capacity_limit",
         "mAh/g",
         "protocol",
-        desc="lithiation capacity cut per g Si (a time limit Q/I at constant current)",
+        desc="lithiation capacity cut per g Si ('... or Q mAh/g' on lithiation steps)",
     ),
 )
 
@@ -259,7 +260,12 @@ class OutputSpec:
     Attributes
     ----------
     retention_at : list of int
-        Cycles for ``retention_cN / 1`` (lithiation capacity over cycle-1 lithiation).
+        Cycles for ``retention_cN / 1`` (lithiation capacity over cycle-1 lithiation, the
+        study's definition).
+    retention_reference : int
+        Reference cycle of the retention (default 1). With another cycle R the columns are
+        ``retention_cN_vs_cR / 1``; R = 4 (the first cycle at the study's higher current)
+        separates degradation from the rate step after the formation cycles.
     capacity_at : list of int
         Cycles for ``lithiation_capacity_cN / mAh/g`` and ``delithiation_capacity_cN / mAh/g``
         (per g Si).
@@ -275,15 +281,22 @@ class OutputSpec:
     """
 
     retention_at: list[int] = field(default_factory=lambda: [50])
+    retention_reference: int = 1
     capacity_at: list[int] = field(default_factory=lambda: [1])
     first_cycle_efficiency: bool = True
     coulombic_efficiency_at: list[int] = field(default_factory=list)
     swelling: bool = True
     energy: bool = True
 
+    def retention_column(self, n: int) -> str:
+        """Column name of the retention at cycle ``n``."""
+        if self.retention_reference == 1:
+            return f"retention_c{n} / 1"
+        return f"retention_c{n}_vs_c{self.retention_reference} / 1"
+
     def columns(self) -> list[str]:
         """Output column names, in order."""
-        cols = [f"retention_c{n} / 1" for n in self.retention_at]
+        cols = [self.retention_column(n) for n in self.retention_at]
         for n in self.capacity_at:
             cols += [f"lithiation_capacity_c{n} / mAh/g", f"delithiation_capacity_c{n} / mAh/g"]
         if self.first_cycle_efficiency:
@@ -480,7 +493,14 @@ def _outputs(raw: dict[str, Any], n_cycles: int) -> OutputSpec:
             if not isinstance(raw[key], bool):
                 raise ParameterError(f"outputs.{key}: expected true or false")
             setattr(out, key, raw[key])
-    for n in out.retention_at + out.capacity_at + out.coulombic_efficiency_at:
+    if "retention_reference" in raw:
+        ref = raw["retention_reference"]
+        if not isinstance(ref, int) or isinstance(ref, bool) or ref < 1:
+            raise ParameterError("outputs.retention_reference: expected a cycle number >= 1")
+        out.retention_reference = ref
+    for n in (
+        out.retention_at + out.capacity_at + out.coulombic_efficiency_at + [out.retention_reference]
+    ):
         if n > n_cycles:
             raise ParameterError(f"outputs: cycle {n} is beyond sweep.cycles = {n_cycles}")
     return out
