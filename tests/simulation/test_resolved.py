@@ -213,3 +213,24 @@ def test_charge_conserved_per_cycle_with_nonuniform_damage():
     f = res.info["node_cycles"]
     last = f[f["Cycle Count / 1"] == 5]["Connected Fraction / 1"].to_numpy()
     assert last.max() - last.min() > 1e-3
+
+
+def test_rest_redistributes_charge_through_the_thickness():
+    """After a fast lithiation of a thick composite the front holds more Li; during a rest
+    (zero applied current) internal currents move Li to the back, with no net charge."""
+    cell = pybamm_cell(100e-6)
+    proto = (
+        "Lithiate at 1.1 mA/cm2 until 0.04 V vs Li\nRest for 2 h\n"
+        "Delithiate at 1.1 mA/cm2 until 1.5 V vs Li\n"
+    )
+    res = simulate_resolved(cell, proto, MATCHING, n_nodes=20)
+    assert res.completed, res.status
+    ts, nodes = res.timeseries, res.info["node_timeseries"]
+    rest = np.where(ts["Step Count / 1"].to_numpy() == 2)[0]
+    x_start, x_end = nodes[rest[0], 1], nodes[rest[-1], 1]
+    assert x_start[0] - x_start[-1] > 0.02  # front (separator side) richer after lithiation
+    assert abs(x_end[0] - x_end[-1]) < 0.2 * (x_start[0] - x_start[-1])
+    assert np.all(np.abs(nodes[rest, 0].sum(axis=1)) < 1e-12)  # no net current in the rest
+    c = res.cycles
+    held = c["Li in Connected Si / Ah"] + c["Trapped Li / Ah"]
+    assert abs(c["Net Charge Passed / Ah"] - held).max() * 3600 < 1e-8

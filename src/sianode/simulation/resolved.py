@@ -185,6 +185,8 @@ def _advance_node(
     dbase,
     dg,
     use_pre,
+    pre_U,
+    pre_sink,
 ):
     """Advance node ``j`` (in place) by ``dt`` at reaction current ``Ij`` [A] exactly as the
     reduced kernel advances its single particle state.
@@ -192,6 +194,8 @@ def _advance_node(
     With ``use_pre`` the radial diffusion step uses its linearity in the surface source:
     ``dbase[j]`` is the no-source step of the node's profile and ``dg`` the response to a unit
     source, both for this ``dt`` (same result as :func:`kernel._diffuse` to round-off).
+    ``pre_U``/``pre_sink`` hold the start-of-step OCP and sink for the step's direction
+    (``pre_sink < 0``: not cached).
 
     Returns (G, U, xm, e_now, sink, I_si, dG): ``G = -U + eta + R_int Ij`` [V] at the end
     state and an estimate of dG/dIj [V A-1]."""
@@ -236,7 +240,11 @@ def _advance_node(
     dirn = direction
     if direction != 0 and dx * direction < 0.0:
         dirn = 0  # a node running against the applied current: amorphous phase only
-    U, sink, s_kin = _ocp_and_sink(dirn, x_surf, h, z, a, w, p, opt)
+    if dirn == direction and pre_sink[j] >= 0.0:  # start-of-step OCP, cached per solve
+        U = pre_U[j]
+        sink = int(pre_sink[j])
+    else:
+        U, sink, s_kin = _ocp_and_sink(dirn, x_surf, h, z, a, w, p, opt)
     if dirn == 0 and sink == 1 and dx != 0.0 and a > 1e-12:
         sink = 0
     ds_amorph = 0.0
@@ -463,7 +471,7 @@ def _solve_step(
     """Solve the end-of-step current distribution (backward Euler) by Newton.
 
     On entry ``Inode`` holds the initial guess; on exit the solution, with ``st``/``prof``
-    advanced by it. ``wk`` (10 x max(n+1, shells)) and ``Jm`` ((n+1) x (n+1)) are work arrays.
+    advanced by it. ``wk`` (12 x max(n+1, shells)) and ``Jm`` ((n+1) x (n+1)) are work arrays.
     Returns (V, converged)."""
     n = Inode.size
     G = wk[0, :n]
@@ -478,11 +486,27 @@ def _solve_step(
         s += Inode[j]
     for j in range(n):
         Inode[j] += (I - s) / n
-    scale = max(abs(I) / n, 1e-12)
+    # current scale [A]: applied current per node, or (rests) the node exchange current
+    scale = max(abs(I) / n, 1e-3 * p[P_K0] * ac0)
     V = 0.0
     stats[0] += 1
     ns = prof.shape[1]
     use_pre = ns > 1 and dt > 0.0
+    pre_U = wk[10, :n]
+    pre_sink = wk[11, :n]
+    for j in range(n):
+        u0, k0s, _s0 = _ocp_and_sink(
+            direction,
+            prof0[j, ns - 1],
+            st0[j, S_H],
+            st0[j, S_Z],
+            st0[j, S_A],
+            st0[j, S_W],
+            p,
+            opt,
+        )
+        pre_U[j] = u0
+        pre_sink[j] = k0s
     if use_pre:
         fm = wk[6, :ns]
         fb = wk[7, :ns]
@@ -519,6 +543,8 @@ def _solve_step(
                 dbase,
                 dg,
                 use_pre,
+                pre_U,
+                pre_sink,
             )
         for j in range(n):
             acc = 0.0
@@ -564,6 +590,8 @@ def _solve_step(
                     dbase,
                     dg,
                     use_pre,
+                    pre_U,
+                    pre_sink,
                 )[0]
                 d[j] = (gp - G[j]) / dI
         for j in range(n):
@@ -586,12 +614,21 @@ def _solve_step(
         for j in range(n):
             if abs(sol[j]) > big:
                 big = abs(sol[j])
-        lim = 4.0 * max(abs(I), scale * n)
+        big_i = 0.0
+        for j in range(n):
+            big_i = max(big_i, abs(Inode[j]))
+        lim = 4.0 * max(abs(I), scale * n, big_i)
         if big > lim:
             lam = lim / big
         for j in range(n):
             Inode[j] += lam * sol[j]
         V += lam * sol[n]
+        # keep sum(I_j) = I to round-off (the elimination leaves a small residual)
+        s = 0.0
+        for j in range(n):
+            s += Inode[j]
+        for j in range(n):
+            Inode[j] += (I - s) / n
     return V, res < 1e-5
 
 
@@ -681,7 +718,7 @@ def run_resolved(
     sig_e = np.zeros(N)
     Mo = np.zeros((N, N))
     stats = np.zeros(4, dtype=np.int64)  # solves, Newton iterations, Jacobians, steps
-    wk = np.zeros((10, max(N + 1, ns)))
+    wk = np.zeros((12, max(N + 1, ns)))
     dbase = np.zeros((N, ns))
     dg = np.zeros(ns)
     Jm = np.zeros((N + 1, N + 1))
