@@ -318,7 +318,7 @@ def run_sweep(
     engine : {"batch", "processes", "dask"}
     chunk_size : int, optional
         Designs per chunk (default 256 for batch, else enough for ~4 chunks per worker, at
-        most 64).
+        most 128: larger chunks mean fewer files and less driver work per design).
     workers : int, optional
         Worker processes (processes / local dask; default: CPU count).
     threads_per_worker : int
@@ -353,7 +353,7 @@ def run_sweep(
             if engine == "batch":
                 chunk_size = 256
             else:
-                chunk_size = int(min(64, max(1, -(-len(todo) // (4 * n_work)))))
+                chunk_size = int(min(128, max(1, -(-len(todo) // (4 * n_work)))))
         chunks = make_chunks(todo, spec.parameter_names, chunk_size)
         payload = spec.payload()
         total = len(todo)
