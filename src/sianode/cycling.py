@@ -57,6 +57,7 @@ __all__ = [
     "active_threshold",
     "half_cycle_labels",
     "dc_current",
+    "dc_current_values",
     "counter_increments",
     "detect_cycles",
     "step_counts",
@@ -284,9 +285,15 @@ def dc_current(data: pd.DataFrame) -> np.ndarray:
     During an impedance measurement the recorded current is an AC sample, not a DC current
     that charges the cell; such points are treated as rests by every rule here.
     """
-    i = data[CURRENT].to_numpy(float).copy()
-    if "Frequency / Hz" in data.columns:
-        f = data["Frequency / Hz"].to_numpy(float)
+    freq = data["Frequency / Hz"] if "Frequency / Hz" in data.columns else None
+    return dc_current_values(data[CURRENT], freq)
+
+
+def dc_current_values(current_A: Any, frequency_Hz: Any | None = None) -> np.ndarray:
+    """Array form of :func:`dc_current`: a copy of the current with AC points set to 0."""
+    i = np.array(current_A, dtype=float)
+    if frequency_Hz is not None:
+        f = np.asarray(frequency_Hz, dtype=float)
         i[np.isfinite(f) & (f > 0)] = 0.0
     return i
 

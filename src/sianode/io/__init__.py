@@ -56,68 +56,83 @@ def _reader(fmt: str) -> Callable[..., tuple[pd.DataFrame, dict[str, Any]]]:
     return table[fmt]
 
 
-def _check_sign(data: pd.DataFrame, meta: dict[str, Any]) -> None:
-    """Flip the current when the file's capacity counters say it is positive on discharge."""
+def _check_sign(cols: dict[str, Any], meta: dict[str, Any]) -> None:
+    """Flip the current when the file's capacity counters say it is positive on discharge.
+
+    ``cols`` maps column names to arrays; the current is replaced in it when flipped.
+    """
     from ..cycling import counter_increments
 
-    if c.CHG_CAP not in data.columns or c.DCHG_CAP not in data.columns:
+    if c.CHG_CAP not in cols or c.DCHG_CAP not in cols:
         return
-    i = data[c.CURRENT].to_numpy(float)
-    qc = counter_increments(data[c.CHG_CAP].to_numpy(float))
-    qd = counter_increments(data[c.DCHG_CAP].to_numpy(float))
+    i = np.asarray(cols[c.CURRENT], dtype=float)
+    qc = counter_increments(cols[c.CHG_CAP])
+    qd = counter_increments(cols[c.DCHG_CAP])
     tot = qc.sum() + qd.sum()
     if tot <= 0:
         return
     agree = qc[i > 0].sum() + qd[i < 0].sum()
     disagree = qc[i < 0].sum() + qd[i > 0].sum()
     if disagree > 0.9 * tot and disagree > 10 * agree:
-        data[c.CURRENT] = -i
+        cols[c.CURRENT] = -i
         meta["warnings"].append(
             "current grows the discharge counter when positive: sign flipped to BDF's rule"
             " (positive current charges the test object)"
         )
 
 
+def _column_values(s: pd.Series) -> Any:
+    """A column's values without its index: a numpy array, or the extension array."""
+    return s.to_numpy() if isinstance(s.dtype, np.dtype) else s.array
+
+
 def finish(data: pd.DataFrame, meta: dict[str, Any], path: Any = None) -> pd.DataFrame:
-    """Validate a reader's table and add ``Cycle Count / 1`` and ``Step Count / 1``."""
-    from ..cycling import charge_increments, dc_current, detect_cycles, step_counts
+    """Validate a reader's table and add ``Cycle Count / 1`` and ``Step Count / 1``.
+
+    The result is built once from a dict of column arrays (adding columns one at a time to
+    a DataFrame rebuilds its column index on every insert).
+    """
+    from ..cycling import charge_increments, dc_current_values, detect_cycles, step_counts
 
     src = path if path is not None else meta.get("source_file")
     if len(data) == 0:
         raise c.fail(src, "no data rows")
+    cols: dict[str, Any] = {k: _column_values(s) for k, s in data.items()}
     for req in c.REQUIRED:
-        if req not in data.columns:
+        if req not in cols:
             raise c.fail(src, f"missing column '{req}'")
         col = data[req].to_numpy(float)
         if not np.isfinite(col).any():
             raise c.fail(src, f"column '{req}' has no finite values")
-    data = data.reset_index(drop=True)
     # drop optional columns that are entirely empty
-    empty = [k for k in data.columns if k not in c.REQUIRED and data[k].isna().all()]
-    data = data.drop(columns=empty)
-    t = data[c.TIME].to_numpy(float)
+    for k in [k for k, v in cols.items() if k not in c.REQUIRED and pd.isna(v).all()]:
+        del cols[k]
+    t = np.asarray(cols[c.TIME], dtype=float)
     dt = np.diff(t)
     if np.any(dt < 0):
         meta["warnings"].append(
             f"Test Time decreases {int(np.sum(dt < 0))} times; those intervals carry no charge"
         )
-    _check_sign(data, meta)
+    _check_sign(cols, meta)
     kind = meta.get("current_kind", "instantaneous")
-    cur = dc_current(data)
-    st = data[c.STEP_TIME].to_numpy(float) if c.STEP_TIME in data.columns else None
+    freq = cols.get("Frequency / Hz")
+    cur = dc_current_values(cols[c.CURRENT], freq)
+    st = np.asarray(cols[c.STEP_TIME], dtype=float) if c.STEP_TIME in cols else None
     dq = charge_increments(t, cur, "hold" if kind == "interval_mean" else "trapezoid", st)
-    data[c.CYCLE] = detect_cycles(cur, dq)
-    data[c.STEP] = step_counts(
-        cur, data[c.STEP_INDEX].to_numpy(float) if c.STEP_INDEX in data.columns else None
+    cols[c.CYCLE] = detect_cycles(cur, dq)
+    cols[c.STEP] = step_counts(
+        cur, np.asarray(cols[c.STEP_INDEX], dtype=float) if c.STEP_INDEX in cols else None
     )
-    first = [k for k in (c.TIME, c.VOLTAGE, c.CURRENT, c.CYCLE, c.STEP) if k in data.columns]
-    data = data[first + [k for k in data.columns if k not in first]]
-    data.attrs["current_kind"] = kind
-    data.attrs["cycle_rule"] = "current"
-    data.attrs["format"] = meta.get("format")
+    first = [k for k in (c.TIME, c.VOLTAGE, c.CURRENT, c.CYCLE, c.STEP) if k in cols]
+    order = first + [k for k in cols if k not in first]
+    out = pd.DataFrame({k: cols[k] for k in order})
+    out.attrs.update(data.attrs)
+    out.attrs["current_kind"] = kind
+    out.attrs["cycle_rule"] = "current"
+    out.attrs["format"] = meta.get("format")
     meta.setdefault("current_kind", kind)
-    meta["n_points"] = int(len(data))
-    return data
+    meta["n_points"] = int(len(out))
+    return out
 
 
 def read(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -130,14 +131,29 @@ def parse_csv_text(
         raise fail(path, f"malformed table ({first})") from exc
 
 
-def numeric(path: Path, df: pd.DataFrame, col: str, *, required: bool = True) -> np.ndarray:
-    """Column ``col`` as float64; ParsingError when missing or non-numeric."""
-    if col not in df.columns:
+def n_rows(df: pd.DataFrame | Mapping[str, Any]) -> int:
+    """Number of rows of a DataFrame or of a dict of equal-length columns."""
+    if isinstance(df, pd.DataFrame):
+        return len(df)
+    return len(next(iter(df.values()))) if len(df) else 0
+
+
+def numeric(
+    path: Path, df: pd.DataFrame | Mapping[str, Any], col: str, *, required: bool = True
+) -> np.ndarray:
+    """Column ``col`` as float64; ParsingError when missing or non-numeric.
+
+    ``df`` is a DataFrame or a dict of columns (numpy arrays or Series).
+    """
+    if col not in df:
         if required:
             raise fail(path, f"missing column '{col}'")
-        return np.full(len(df), np.nan)
+        return np.full(n_rows(df), np.nan)
     s = df[col]
+    if isinstance(s, np.ndarray) and s.dtype.kind in "fiub":
+        return np.asarray(s, dtype=float)
     if not pd.api.types.is_numeric_dtype(s):
+        s = pd.Series(s) if isinstance(s, np.ndarray) else s
         s = pd.to_numeric(
             s.astype(str).str.strip().replace({"": None, "N/A": None}), errors="coerce"
         )
@@ -149,10 +165,51 @@ def numeric(path: Path, df: pd.DataFrame, col: str, *, required: bool = True) ->
         raise fail(path, f"column '{col}' is not numeric") from exc
 
 
+_HMS = r"^(?:(\d+)\s*d\s*)?(\d+):(\d{1,2}):(\d+(?:\.\d*)?)$"
+_HMS_NAMED = r"^(?:(?P<d>\d+)\s*d\s*)?(?P<h>\d+):(?P<m>\d{1,2}):(?P<s>\d+(?:\.\d*)?)$"
+
+
+def _hms_arrow(s: pd.Series) -> np.ndarray | None:
+    """Fast path of :func:`hms_to_seconds` with pyarrow's RE2 and string-to-double cast.
+
+    None (use the pandas path) unless every value matches; RE2's ``\\d`` and ``\\s`` are
+    ASCII-only, so a value it matches is matched the same way by Python's ``re``, and the
+    cast parses decimal digits to the correctly rounded double as ``float()`` does.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover
+        return None
+    try:
+        arr = pa.array(s)
+        if arr.null_count or not (
+            pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
+        ):
+            return None
+        parts = pc.extract_regex(arr, _HMS_NAMED)
+        if parts.null_count:
+            return None
+        days_s = parts.field("d")
+        if len(days_s) and pc.max(pc.utf8_length(days_s)).as_py() > 15:
+            return None
+        cols = [pc.if_else(pc.equal(days_s, ""), "0", days_s)]
+        cols += [parts.field(k) for k in ("h", "m", "s")]
+        d, h, m, sec = (
+            pc.cast(x, pa.float64()).to_numpy(zero_copy_only=False).astype(float) for x in cols
+        )
+    except (pa.ArrowException, ValueError, TypeError):
+        return None
+    return d * 86400.0 + h * 3600.0 + m * 60.0 + sec
+
+
 def hms_to_seconds(path: Path, values: pd.Series, what: str) -> np.ndarray:
     """Parse ``[Dd ]HH:MM:SS[.fff]`` durations (hours may exceed 24) to seconds, vectorised."""
     s = values.astype(str).str.strip()
-    pat = r"^(?:(\d+)\s*d\s*)?(\d+):(\d{1,2}):(\d+(?:\.\d*)?)$"
+    fast = _hms_arrow(s)
+    if fast is not None:
+        return fast
+    pat = _HMS
     parts = s.str.extract(pat)
     if parts[1].isna().any():
         bad = s[parts[1].isna()].iloc[0]
@@ -164,14 +221,102 @@ def hms_to_seconds(path: Path, values: pd.Series, what: str) -> np.ndarray:
     return days * 86400.0 + h * 3600.0 + m * 60.0 + sec
 
 
+_STRPTIME_FIELDS = {
+    "%Y": ("Y", r"\d{4}"),
+    "%m": ("m", r"\d{2}"),
+    "%d": ("d", r"\d{2}"),
+    "%H": ("H", r"\d{2}"),
+    "%I": ("I", r"\d{2}"),
+    "%M": ("M", r"\d{2}"),
+    "%S": ("S", r"\d{2}"),
+    "%p": ("p", r"AM|PM"),
+}
+
+
+def _unix_arrow(s: pd.Series, fmt: str) -> np.ndarray | None:
+    """Fast path of :func:`to_unix` for an explicit whole-second format, with pyarrow.
+
+    Used only when every value is in the canonical zero-padded form of ``fmt`` and the
+    parsed instant has exactly the fields written in the text (no roll-over of an invalid
+    day or time), where pandas' strptime gives the same instant. Otherwise None, and pandas
+    parses.
+    """
+    pattern = ""
+    fields: list[str] = []
+    k = 0
+    while k < len(fmt):
+        tok = fmt[k : k + 2]
+        if tok in _STRPTIME_FIELDS:
+            name, rx = _STRPTIME_FIELDS[tok]
+            if name in fields:
+                return None
+            pattern += f"(?P<{name}>{rx})"
+            fields.append(name)
+            k += 2
+        elif fmt[k] == "%":
+            return None
+        else:
+            pattern += re.escape(fmt[k])
+            k += 1
+    if not {"Y", "m", "d", "M", "S"} <= set(fields) or ("H" in fields) == ("I" in fields):
+        return None
+    if ("I" in fields) != ("p" in fields):
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover
+        return None
+    try:
+        arr = pa.array(s)
+        if arr.null_count or not (
+            pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
+        ):
+            return None
+        parts = pc.extract_regex(arr, "^" + pattern + "$")
+        if parts.null_count:
+            return None
+        ts = pc.strptime(arr, format=fmt, unit="s", error_is_null=True)
+        if ts.null_count:
+            return None
+
+        def num(name: str) -> np.ndarray:
+            return pc.cast(parts.field(name), pa.int64()).to_numpy(zero_copy_only=False)
+
+        if "I" in fields:
+            pm = pc.equal(parts.field("p"), "PM").to_numpy(zero_copy_only=False)
+            hour = num("I") % 12 + np.where(pm, 12, 0)
+            if np.any(num("I") < 1) or np.any(num("I") > 12):
+                return None
+        else:
+            hour = num("H")
+        for got, want in (
+            (pc.year(ts), num("Y")),
+            (pc.month(ts), num("m")),
+            (pc.day(ts), num("d")),
+            (pc.hour(ts), hour),
+            (pc.minute(ts), num("M")),
+            (pc.second(ts), num("S")),
+        ):
+            if not np.array_equal(got.to_numpy(zero_copy_only=False), want):
+                return None
+        return ts.cast(pa.int64()).to_numpy(zero_copy_only=False).astype(float)
+    except (pa.ArrowException, ValueError, TypeError):
+        return None
+
+
 def to_unix(path: Path, values: pd.Series, fmt: str | None = None) -> np.ndarray:
     """Parse date-time strings to Unix seconds (naive times taken as UTC); NaN on failure."""
     import warnings
 
     try:
+        s = values.astype(str).str.strip()
+        fast = _unix_arrow(s, fmt) if fmt is not None and len(s) else None
+        if fast is not None:
+            return fast
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            ts = pd.to_datetime(values.astype(str).str.strip(), format=fmt, errors="coerce")
+            ts = pd.to_datetime(s, format=fmt, errors="coerce")
     except (ValueError, TypeError):
         return np.full(len(values), np.nan)
     out = np.full(len(values), np.nan)
@@ -211,7 +356,10 @@ def split_label(label: str) -> tuple[str, str | None]:
 
 
 def fix_capacity_unit(
-    path: Path, df: pd.DataFrame, meta: dict[str, Any], cols: tuple[str, ...] = (CHG_CAP, DCHG_CAP)
+    path: Path,
+    df: pd.DataFrame | MutableMapping[str, Any],
+    meta: dict[str, Any],
+    cols: tuple[str, ...] = (CHG_CAP, DCHG_CAP),
 ) -> None:
     """Check capacity counters against the integral of current; fix a x1000 mislabel.
 
@@ -220,11 +368,11 @@ def fix_capacity_unit(
     within one instrument step if known). A ratio near 1000 or 1/1000 means mAh were labelled
     Ah (or the reverse); the column is rescaled and a warning recorded.
     """
-    present = [c for c in cols if c in df.columns and np.isfinite(df[c]).any()]
-    if not present or len(df) < 3:
+    present = [c for c in cols if c in df and np.isfinite(np.asarray(df[c], dtype=float)).any()]
+    if not present or n_rows(df) < 3:
         return
-    t = df[TIME].to_numpy(float)
-    i = df[CURRENT].to_numpy(float)
+    t = np.asarray(df[TIME], dtype=float)
+    i = np.asarray(df[CURRENT], dtype=float)
     dt = np.diff(t)
     dt[~np.isfinite(dt)] = 0.0
     mid = 0.5 * (i[1:] + i[:-1])
@@ -235,7 +383,7 @@ def fix_capacity_unit(
     if ref <= 0:
         return
     for c in present:
-        top = float(np.nanmax(np.abs(df[c].to_numpy(float))))
+        top = float(np.nanmax(np.abs(np.asarray(df[c], dtype=float))))
         if top <= 0:
             continue
         # counters reset per cycle/step: top must lie below the total throughput

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import _common as c
@@ -38,13 +39,13 @@ def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     text = c.decode_text(path, raw)
     df = c.parse_csv_text(path, text)
     meta = c.base_metadata(path, "batterydata", "batterydata.energy.gov (time series)")
-    out = pd.DataFrame(index=df.index)
+    out: dict[str, np.ndarray] = {}
     for src, bdf in _MAP.items():
         if src in df.columns:
             out[bdf] = c.numeric(path, df, src, required=bdf in c.REQUIRED)
             meta["column_mapping"][bdf] = src
     for req in c.REQUIRED:
-        if req not in out.columns:
+        if req not in out:
             raise c.fail(path, f"missing column for '{req}' (Time_s, Voltage_V, Current_A)")
     if "Datenum_d" in df.columns:
         dn = c.numeric(path, df, "Datenum_d", required=False)
@@ -54,7 +55,7 @@ def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     if sib != path and sib.is_file():
         meta["provider_summary"] = str(sib)
     c.fix_capacity_unit(path, out, meta)
-    return out, meta
+    return pd.DataFrame(out), meta
 
 
 def read_summary(path: Path) -> pd.DataFrame:

@@ -63,7 +63,7 @@ _MACHINE = {
 
 def normalise(path: Path, df: pd.DataFrame, meta: dict[str, Any]) -> pd.DataFrame:
     """Map BDF-style labels to sianode's BDF columns with unit conversion."""
-    out = pd.DataFrame(index=df.index)
+    out: dict[str, Any] = {}
     mapping = meta["column_mapping"]
     for col in df.columns:
         name = str(col)
@@ -72,7 +72,7 @@ def normalise(path: Path, df: pd.DataFrame, meta: dict[str, Any]) -> pd.DataFram
         else:
             q, unit = c.split_label(name)
             if q.lower() not in _QUANTITIES:
-                if name not in out.columns:
+                if name not in out:
                     out[name] = df[col].to_numpy()
                 continue
             target, table = _QUANTITIES[q.lower()]
@@ -82,14 +82,14 @@ def normalise(path: Path, df: pd.DataFrame, meta: dict[str, Any]) -> pd.DataFram
                     raise c.fail(path, f"column '{name}' has no unit")
                 fac = c.unit_factor(path, unit, table, q.lower())
                 meta["units_found"][target] = unit
-        if target in out.columns:
+        if target in out:
             continue
         out[target] = c.numeric(path, df, col, required=target in c.REQUIRED) * fac
         mapping[target] = name
     for req in c.REQUIRED:
-        if req not in out.columns:
+        if req not in out:
             raise c.fail(path, f"missing BDF column '{req}'")
-    return out
+    return pd.DataFrame(out)
 
 
 def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:

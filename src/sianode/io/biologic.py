@@ -238,14 +238,20 @@ def read_mpr(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     meta["mpr_column_ids"] = ids
     if "VMP Set" in mods:
         meta.update(_settings_meta(mods["VMP Set"][1]))
-    return _normalise(path, pd.DataFrame(cols), meta)
+    return _normalise(path, cols, meta)
 
 
-def _normalise(path: Path, src: pd.DataFrame, meta: dict[str, Any]) -> tuple[pd.DataFrame, dict]:
-    """Map BioLogic column names (same in .mpr and .mpt) to BDF."""
+def _normalise(
+    path: Path, src: pd.DataFrame | dict[str, np.ndarray], meta: dict[str, Any]
+) -> tuple[pd.DataFrame, dict]:
+    """Map BioLogic column names (same in .mpr and .mpt) to BDF.
+
+    ``src`` is the parsed table or, for ``.mpr``, a dict of column arrays; the BDF table is
+    built once from a dict of arrays.
+    """
     mapping = meta["column_mapping"]
-    out = pd.DataFrame(index=src.index)
-    if "time/s" not in src.columns:
+    out: dict[str, np.ndarray] = {}
+    if "time/s" not in src:
         raise c.fail(path, "missing column 'time/s'")
     t = src["time/s"]
     if not pd.api.types.is_numeric_dtype(t):
@@ -259,22 +265,22 @@ def _normalise(path: Path, src: pd.DataFrame, meta: dict[str, Any]) -> tuple[pd.
     else:
         out[c.TIME] = c.numeric(path, src, "time/s")
     mapping[c.TIME] = "time/s"
-    vcol = next((k for k in ("Ewe/V", "Ecell/V", "<Ewe>/V", "Ewe-Ece/V") if k in src.columns), None)
+    vcol = next((k for k in ("Ewe/V", "Ecell/V", "<Ewe>/V", "Ewe-Ece/V") if k in src), None)
     if vcol is None:
         raise c.fail(path, "missing voltage column (Ewe/V or Ecell/V)")
     out[c.VOLTAGE] = c.numeric(path, src, vcol)
     mapping[c.VOLTAGE] = vcol
     kind = "instantaneous"
-    if "I/mA" in src.columns:
+    if "I/mA" in src:
         out[c.CURRENT] = c.numeric(path, src, "I/mA") * 1e-3
         mapping[c.CURRENT] = "I/mA"
-    elif "<I>/mA" in src.columns:
+    elif "<I>/mA" in src:
         out[c.CURRENT] = c.numeric(path, src, "<I>/mA") * 1e-3
         mapping[c.CURRENT] = "<I>/mA"
         kind = "interval_mean"
-    elif "dq/mA.h" in src.columns:
+    elif "dq/mA.h" in src:
         dq = c.numeric(path, src, "dq/mA.h")
-        tt = out[c.TIME].to_numpy()
+        tt = out[c.TIME]
         dt = np.r_[np.nan, np.diff(tt)]
         with np.errstate(invalid="ignore", divide="ignore"):
             cur = np.where(dt > 0, dq * 3.6 / dt, 0.0)  # mA h / s * 3600 -> mA; / 1000 -> A
@@ -286,40 +292,40 @@ def _normalise(path: Path, src: pd.DataFrame, meta: dict[str, Any]) -> tuple[pd.
         raise c.fail(path, "missing current column (I/mA, <I>/mA or dq/mA.h)")
     meta["current_kind"] = kind
     meta["units_found"] = {"time": "s", "voltage": "V", "current": "mA", "capacity": "mA.h"}
-    if "Ns" in src.columns:
+    if "Ns" in src:
         out[c.STEP_INDEX] = c.numeric(path, src, "Ns")
         mapping[c.STEP_INDEX] = "Ns"
-    if "cycle number" in src.columns:
+    if "cycle number" in src:
         out[c.INST_CYCLE] = c.numeric(path, src, "cycle number")
         mapping[c.INST_CYCLE] = "cycle number"
-    if "half cycle" in src.columns:
+    if "half cycle" in src:
         out[c.INST_HALF] = c.numeric(path, src, "half cycle")
         mapping[c.INST_HALF] = "half cycle"
-    if "Q charge/mA.h" in src.columns and "Q discharge/mA.h" in src.columns:
+    if "Q charge/mA.h" in src and "Q discharge/mA.h" in src:
         out[c.CHG_CAP] = c.numeric(path, src, "Q charge/mA.h") * 1e-3
         out[c.DCHG_CAP] = c.numeric(path, src, "Q discharge/mA.h") * 1e-3
         mapping[c.CHG_CAP] = "Q charge/mA.h"
         mapping[c.DCHG_CAP] = "Q discharge/mA.h"
-    elif "Q charge/discharge/mA.h" in src.columns:
+    elif "Q charge/discharge/mA.h" in src:
         q = c.numeric(path, src, "Q charge/discharge/mA.h") * 1e-3
         out[c.CHG_CAP] = np.clip(q, 0.0, None)
         out[c.DCHG_CAP] = np.clip(-q, 0.0, None)
         mapping[c.CHG_CAP] = "Q charge/discharge/mA.h (> 0)"
         mapping[c.DCHG_CAP] = "-Q charge/discharge/mA.h (< 0)"
     for src_name, bdf in (("Energy charge/W.h", c.CHG_E), ("Energy discharge/W.h", c.DCHG_E)):
-        if src_name in src.columns:
+        if src_name in src:
             out[bdf] = c.numeric(path, src, src_name)
             mapping[bdf] = src_name
     for src_name, bdf in (("freq/Hz", "Frequency / Hz"), ("Re(Z)/Ohm", "Real Impedance / ohm")):
-        if src_name in src.columns:
+        if src_name in src:
             out[bdf] = c.numeric(path, src, src_name)
             mapping[bdf] = src_name
-    if "-Im(Z)/Ohm" in src.columns:
+    if "-Im(Z)/Ohm" in src:
         out["Imaginary Impedance / ohm"] = -c.numeric(path, src, "-Im(Z)/Ohm")
         mapping["Imaginary Impedance / ohm"] = "-(-Im(Z)/Ohm)"
-    if "Ece/V" in src.columns:
+    if "Ece/V" in src:
         out["Counter Electrode Voltage / V"] = c.numeric(path, src, "Ece/V")
-    return out, meta
+    return pd.DataFrame(out), meta
 
 
 _HEADER_LINES = re.compile(r"Nb header lines\s*:\s*(\d+)")

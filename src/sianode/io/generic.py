@@ -14,6 +14,7 @@ import csv
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import _common as c
@@ -75,7 +76,7 @@ def read(path: Path, column_map: dict[str, str] | None = None) -> tuple[pd.DataF
             f"cannot map {missing}; pass column_map={{BDF name: column}}"
             f" (columns: {list(df.columns)[:12]})",
         )
-    out = pd.DataFrame(index=df.index)
+    out: dict[str, np.ndarray] = {}
     for bdf, src in cmap.items():
         neg = src.startswith("-") and src not in df.columns
         name = src[1:] if neg else src
@@ -93,4 +94,4 @@ def read(path: Path, column_map: dict[str, str] | None = None) -> tuple[pd.DataF
         if unit:
             meta["units_found"][bdf] = unit
     c.fix_capacity_unit(path, out, meta)
-    return out, meta
+    return pd.DataFrame(out), meta

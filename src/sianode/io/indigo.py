@@ -45,13 +45,11 @@ def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
             raise c.fail(path, f"missing column '{need}'")
     df = df.sort_values("time_s", kind="stable") if not df["time_s"].is_monotonic_increasing else df
     df = df.reset_index(drop=True)
-    out = pd.DataFrame(
-        {
-            c.TIME: df["time_s"].to_numpy(float),
-            c.VOLTAGE: df["cell_voltage_v"].to_numpy(float),
-            c.CURRENT: df["cell_current_a"].to_numpy(float),
-        }
-    )
+    out: dict[str, np.ndarray] = {
+        c.TIME: df["time_s"].to_numpy(float),
+        c.VOLTAGE: df["cell_voltage_v"].to_numpy(float),
+        c.CURRENT: df["cell_current_a"].to_numpy(float),
+    }
     mapping = {c.TIME: "time_s", c.VOLTAGE: "cell_voltage_v", c.CURRENT: "cell_current_a"}
     if "system_time_us" in df:
         out[c.UNIX] = df["system_time_us"].to_numpy(float) * 1e-6
@@ -71,4 +69,4 @@ def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     meta["units_found"] = {"time": "s", "voltage": "V", "current": "A", "charge": "C"}
     if not np.all(np.diff(df["time_s"].to_numpy(float)) >= 0):  # pragma: no cover
         meta["warnings"].append("time_s not monotonic")
-    return out, meta
+    return pd.DataFrame(out), meta

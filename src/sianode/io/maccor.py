@@ -60,7 +60,7 @@ def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     df.columns = uniq
     meta = c.base_metadata(path, "maccor", "Maccor (text export)")
     meta["header"] = "\n".join(lines[:k])[:4000]
-    out = pd.DataFrame(index=df.index)
+    out: dict[str, np.ndarray] = {}
     mapping = meta["column_mapping"]
     tcol = next(
         (n for n in uniq if n.replace(" ", "").lower().startswith(("test(", "testtime"))), None
@@ -120,7 +120,7 @@ def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     if "Cyc#" in df.columns:
         out[c.INST_CYCLE] = c.numeric(path, df, "Cyc#")
         mapping[c.INST_CYCLE] = "Cyc#"
-        if np.nanmax(out[c.INST_CYCLE].to_numpy()) == 0:
+        if np.nanmax(out[c.INST_CYCLE]) == 0:
             meta["warnings"].append("Cyc# is 0 in every row; cycles come from the current")
     if "Step" in df.columns:
         out[c.STEP_INDEX] = c.numeric(path, df, "Step")
@@ -134,7 +134,7 @@ def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         else:
             meta["warnings"].append("DPt Time is not a full date-time; Unix Time not filled")
     c.fix_capacity_unit(path, out, meta)
-    return out, meta
+    return pd.DataFrame(out), meta
 
 
 def read_parts(paths: list[Path]) -> tuple[pd.DataFrame, dict[str, Any]]:

@@ -59,13 +59,11 @@ def read_binary(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
             raise c.fail(path, f"fastnda output lacks '{n}'")
     if len(df) == 0:
         raise c.fail(path, "no data records")
-    out = pd.DataFrame(
-        {
-            c.TIME: df["total_time_s"].to_numpy(float),
-            c.VOLTAGE: df["voltage_V"].to_numpy(float),
-            c.CURRENT: df["current_mA"].to_numpy(float) * 1e-3,
-        }
-    )
+    out: dict[str, np.ndarray] = {
+        c.TIME: df["total_time_s"].to_numpy(float),
+        c.VOLTAGE: df["voltage_V"].to_numpy(float),
+        c.CURRENT: df["current_mA"].to_numpy(float) * 1e-3,
+    }
     mapping = {c.TIME: "total_time_s", c.VOLTAGE: "voltage_V", c.CURRENT: "current_mA / 1000"}
     if "unix_time_s" in df:
         out[c.UNIX] = df["unix_time_s"].to_numpy(float)
@@ -97,13 +95,13 @@ def read_binary(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     meta["column_mapping"] = mapping
     meta["units_found"] = {"time": "s", "voltage": "V", "current": "mA", "capacity": "mAh"}
     meta["parser"] = f"fastnda {getattr(fastnda, '__version__', '?')}"
-    return out, meta
+    return pd.DataFrame(out), meta
 
 
 def _flat_common(
     path: Path, df: pd.DataFrame, meta: dict[str, Any], time_col: str, cap_cols: dict[str, str]
-) -> pd.DataFrame:
-    out = pd.DataFrame(index=df.index)
+) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
     mapping = meta["column_mapping"]
     tt = df[time_col]
     out[c.TIME] = (
@@ -169,7 +167,7 @@ def read_csv(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     if "Step Type" in df.columns:
         out["Step Type"] = df["Step Type"].astype(str).to_numpy()
     c.fix_capacity_unit(path, out, meta)
-    return out, meta
+    return pd.DataFrame(out), meta
 
 
 def read_regular(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -239,12 +237,12 @@ def read_regular(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         cap = np.abs(c.numeric(path, recs, capcol)) * c.unit_factor(
             path, c.split_label(capcol)[1] or "Ah", c.CAPACITY_UNITS, "capacity"
         )
-        stype = out["Step Type"].astype(str).str.lower() if "Step Type" in out else None
+        stype = pd.Series(out["Step Type"]).astype(str).str.lower() if "Step Type" in out else None
         if stype is not None:
             is_d = stype.str.contains("dchg").to_numpy()
             is_c = stype.str.contains("chg").to_numpy() & ~is_d
         else:
-            i = out[c.CURRENT].to_numpy()
+            i = out[c.CURRENT]
             is_c, is_d = i > 0, i < 0
         out[c.CHG_CAP] = np.where(is_c, cap, 0.0)
         out[c.DCHG_CAP] = np.where(is_d, cap, 0.0)
@@ -266,7 +264,7 @@ def read_regular(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         summary.append(entry)
     meta["instrument_cycles"] = summary
     c.fix_capacity_unit(path, out, meta)
-    return out, meta
+    return pd.DataFrame(out), meta
 
 
 def is_ndax(raw: bytes, path: Path) -> bool:

@@ -38,7 +38,7 @@ def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     df = c.parse_csv_text(path, body)
     if len(df) == 0:
         raise c.fail(path, "no data rows")
-    out = pd.DataFrame(index=df.index)
+    out: dict[str, np.ndarray] = {}
     mapping = meta["column_mapping"]
 
     def col(q: str) -> str:
@@ -62,7 +62,7 @@ def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     cap = np.abs(c.numeric(path, df, cap_name)) * c.unit_factor(
         path, c.split_label(cap_name)[1] or "Ah", c.CAPACITY_UNITS, "capacity"
     )
-    i = out[c.CURRENT].to_numpy()
+    i = out[c.CURRENT]
     step = c.numeric(path, df, "Step Number", required=False)
     # direction of each step from the sign of its mean current
     s = pd.Series(i).groupby(pd.Series(step).fillna(-1).to_numpy()).transform("mean").to_numpy()
@@ -80,4 +80,4 @@ def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     if "Date and Time" in df.columns:
         out[c.UNIX] = c.to_unix(path, df["Date and Time"], "%Y-%m-%d %I:%M:%S %p")
     c.fix_capacity_unit(path, out, meta)
-    return out, meta
+    return pd.DataFrame(out), meta

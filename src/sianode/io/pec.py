@@ -39,7 +39,7 @@ def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     df = c.parse_csv_text(path, "\n".join(lines[k:]))
     if len(df) == 0:
         raise c.fail(path, "no data rows")
-    out = pd.DataFrame(index=df.index)
+    out: dict[str, np.ndarray] = {}
     mapping = meta["column_mapping"]
 
     def find(q: str) -> str:
@@ -80,4 +80,4 @@ def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     if "Real Time" in df.columns:
         out[c.UNIX] = c.to_unix(path, df["Real Time"], "%m/%d/%Y %H:%M:%S")
     c.fix_capacity_unit(path, out, meta)
-    return out, meta
+    return pd.DataFrame(out), meta
