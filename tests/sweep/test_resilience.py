@@ -116,3 +116,64 @@ def test_driver_sigkill_then_rerun_completes(tmp_path, slow_spec_text):
     assert summary.complete
     assert not list(results.glob(".tmp-*"))
     _assert_exactly_once(out, spec)
+
+
+@pytest.mark.slow
+def test_processes_worker_killed_mid_run(tmp_path, slow_spec_text):
+    """A pool process killed mid-run breaks the pool; the engine rebuilds it and resubmits."""
+    import multiprocessing
+
+    spec = parse_spec(slow_spec_text.format(cycles=12))
+    killed: list[int] = []
+
+    def progress(p):
+        if killed:
+            return
+        kids = multiprocessing.active_children()
+        if kids:
+            os.kill(kids[0].pid, signal.SIGKILL)
+            killed.append(p.done)
+
+    summary = run_sweep(
+        spec, tmp_path / "p", engine="processes", workers=2, chunk_size=2, progress=progress
+    )
+    assert killed and killed[0] < len(spec.designs())
+    assert summary.complete and summary.lost == 0
+    _assert_exactly_once(tmp_path / "p", spec)
+
+
+@pytest.mark.slow
+def test_cli_dask_existing_scheduler(tmp_path, capsys):
+    """``sianode sweep --engine dask --scheduler tcp://...`` on an already running cluster."""
+    import json
+
+    distributed = pytest.importorskip("distributed")
+    from sianode.cli import main
+
+    spec_path = tmp_path / "spec.toml"
+    spec_path.write_text(
+        "[sweep]\ncycles = 4\n[fixed]\nbeta = 0.005\n"
+        "[parameters.porosity]\nvalues = [0.0, 0.2, 0.4, 0.6]\n"
+        "[parameters.current_density]\nvalues = [0.3, 0.6]\n"
+    )
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        argv = [
+            "sweep",
+            str(spec_path),
+            "--out",
+            str(tmp_path / "o"),
+            "--engine",
+            "dask",
+            "--scheduler",
+            cluster.scheduler_address,
+            "--chunk-size",
+            "3",
+            "--json",
+            "--no-report",
+        ]
+        assert main(argv) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["engine"] == "dask" and s["computed"] == 8 and s["lost"] == 0
+    assert len(read_results(tmp_path / "o")) == 8
