@@ -119,10 +119,18 @@ def sweep_command(
         import dataclasses
 
         d = dataclasses.asdict(summary)
+        d["complete"] = summary.complete
         d["report"] = str(report_path) if report_path else None
         print_json(d)
-        return
-    _print_summary(summary, report_path)
+    else:
+        _print_summary(summary, report_path)
+    if summary.lost:
+        typer.echo(
+            f"{summary.lost} designs were lost to worker failures; run the same command again "
+            "to compute them",
+            err=True,
+        )
+        raise typer.Exit(code=1)
 
 
 def _print_summary(s: Any, report_path: Path | None) -> None:
@@ -141,6 +149,8 @@ def _print_summary(s: Any, report_path: Path | None) -> None:
     t.add_row("rate", f"{s.rate:.1f} designs/s" if s.rate == s.rate else "-")
     for k, v in sorted(s.status_counts.items()):
         t.add_row(f"status {k}", str(v))
+    if s.missing:
+        t.add_row("still missing", str(s.missing))
     t.add_row("complete", "yes" if s.complete else "no")
     if report_path:
         t.add_row("report", str(report_path))

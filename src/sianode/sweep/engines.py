@@ -88,11 +88,13 @@ class SweepSummary:
         Designs whose chunk was lost to infrastructure failures (not written; a re-run
         computes them).
     status_counts : dict
-        Count of each status over the whole folder.
+        Count of each status over the spec's designs found in the folder.
     wall_s : float
         Wall time of the run [s].
     rate : float
         Designs per second in this run.
+    missing : int
+        Designs of the spec not in the folder after this run.
     """
 
     out: str
@@ -107,10 +109,12 @@ class SweepSummary:
     n_chunks: int = 0
     notes: list[str] = field(default_factory=list)
 
+    missing: int = 0
+
     @property
     def complete(self) -> bool:
         """Whether every design of the spec is in the folder."""
-        return sum(self.status_counts.values()) >= self.n_designs
+        return self.missing == 0
 
 
 def make_chunks(designs: pd.DataFrame, parameters: list[str], size: int) -> list[Chunk]:
@@ -139,16 +143,14 @@ def _iter_batch(
 # --------------------------------------------------------------------------- processes
 
 _PROCESS_RUNNER: DesignRunner | None = None
+_PROCESS_THREADS = [1]
 
 
 def _process_init(payload: dict[str, Any], threads: int) -> None:
+    """Pool initializer: build this worker process's runner once."""
     global _PROCESS_RUNNER
-    os.environ.setdefault("NUMBA_NUM_THREADS", str(max(1, threads)))
     _PROCESS_RUNNER = DesignRunner(payload)
-    _PROCESS_THREADS[0] = threads
-
-
-_PROCESS_THREADS = [1]
+    _PROCESS_THREADS[0] = max(1, int(threads))
 
 
 def _process_run(chunk: Chunk) -> pd.DataFrame:
@@ -391,7 +393,10 @@ def run_sweep(
                     )
         wall = time.perf_counter() - t0
         results = store.read()
+        if len(results):
+            results = results[results["design_id"].isin(designs["design_id"])]
         counts = results["status"].value_counts().to_dict() if len(results) else {}
+        missing = len(designs) - len(results)
         return SweepSummary(
             out=str(out),
             engine=engine,
@@ -404,6 +409,7 @@ def run_sweep(
             rate=n_done / wall if wall > 0 and n_done else float("nan"),
             n_chunks=len(chunks),
             notes=list(spec.notes),
+            missing=int(missing),
         )
     finally:
         store.close()

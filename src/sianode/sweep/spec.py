@@ -68,7 +68,6 @@ as a cycler's capacity cut does.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import hashlib
 import json
@@ -748,8 +747,3 @@ def example_spec_path() -> Path:
     from importlib import resources
 
     return Path(str(resources.files("sianode") / "data" / "example_sweep.toml"))
-
-
-def study_copy(raw: dict[str, Any]) -> dict[str, Any]:
-    """Deep copy of a study's raw dictionary (for per-design edits)."""
-    return copy.deepcopy(raw)
