@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from .store import read_meta, read_results
+from .store import atomic_write_bytes, read_meta, read_results
 
 __all__ = [
     "Analysis",
@@ -397,7 +397,7 @@ def write_report(folder: str | Path, map_params: tuple[str, ...] | None = None) 
     ):
         png = fn(a)
         if png is not None:
-            (rep / f"{name}.png").write_bytes(png)
+            atomic_write_bytes(rep / f"{name}.png", png)
             images.append((name, png))
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
@@ -444,5 +444,5 @@ def write_report(folder: str | Path, map_params: tuple[str, ...] | None = None) 
         )
     parts.append("</body></html>")
     path = rep / "index.html"
-    path.write_text("\n".join(parts), encoding="utf-8")
+    atomic_write_bytes(path, "\n".join(parts).encode("utf-8"))
     return path
