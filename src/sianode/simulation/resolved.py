@@ -115,7 +115,7 @@ NEWTON_FAILED = 5
 #: into the amorphous OCP (numerical regularisation of the OCP jump; < 0.1 % of capacity).
 PLATEAU_BLEND = 1e-3
 #: Newton tolerance on the node potential balance [V].
-NEWTON_TOL = 1e-5
+NEWTON_TOL = 3e-5
 #: A cut-off is located by bisection of the last step to this voltage [V].
 CUTOFF_TOL = 2e-6
 
@@ -629,7 +629,7 @@ def _solve_step(
             s += Inode[j]
         for j in range(n):
             Inode[j] += (I - s) / n
-    return V, res < 1e-5
+    return V, res < 10.0 * NEWTON_TOL
 
 
 @njit(cache=True)
