@@ -111,16 +111,33 @@ def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def _cpu_s() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def _timed(spec, engine: str, limit: int | None = None, **kw) -> dict:
     from sianode.sweep.engines import run_sweep
 
+    client = kw.get("client")
+    w0 = client.run(time.process_time) if client is not None else {}
     with tempfile.TemporaryDirectory() as tmp:
         load0 = _load()
+        c0 = _cpu_s()
         t0 = time.perf_counter()
         s = run_sweep(spec, Path(tmp) / "out", engine=engine, limit=limit, **kw)
         wall = time.perf_counter() - t0
+        driver_cpu = _cpu_s() - c0
         size = sum(p.stat().st_size for p in (Path(tmp) / "out" / "results").glob("*.parquet"))
+    extra = {}
+    if client is not None:
+        w1 = client.run(time.process_time)
+        extra["worker_cpu_s"] = [round(w1[k] - w0.get(k, 0.0), 3) for k in sorted(w1)]
     return {
+        "driver_cpu_s": driver_cpu,
+        **extra,
         "designs": s.computed,
         "seconds": wall,
         "designs_per_s": s.computed / wall,
