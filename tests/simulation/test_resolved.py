@@ -234,3 +234,22 @@ def test_rest_redistributes_charge_through_the_thickness():
     c = res.cycles
     held = c["Li in Connected Si / Ah"] + c["Trapped Li / Ah"]
     assert abs(c["Net Charge Passed / Ah"] - held).max() * 3600 < 1e-8
+
+
+def test_finite_electronic_conductivity():
+    """PyBaMM's 10 S/m changes nothing that matters (< 0.1 mV); a poor electronic network
+    (1e-3 S/m) moves the reaction to the current-collector side."""
+    cell = pybamm_cell(100e-6)
+    proto = one_cycle(PARAMS["thick_1C_current_density_A_m2"] / 20 / 10)
+    runs = {
+        sig: simulate_resolved(cell, proto, MATCHING, n_nodes=20, electronic_conductivity=sig)
+        for sig in (None, 10.0, 1e-3)
+    }
+    v0 = {k: r.timeseries["Voltage / V"].iloc[0] for k, r in runs.items()}
+    assert 0.0 < v0[None] - v0[10.0] < 1e-4
+    share = {}
+    for k, r in runs.items():
+        q = r.info["node_cycles"]["Lithiation Charge / Ah"].to_numpy()
+        share[k] = (q[0] / q.mean(), q[-1] / q.mean())
+    assert share[None][0] > 1.2 and share[None][1] < 0.9  # ionic-limited: front
+    assert share[1e-3][0] < 0.6 and share[1e-3][1] > 3.0  # electronic-limited: back
