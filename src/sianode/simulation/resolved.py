@@ -18,12 +18,13 @@ Potentials (x = 0 at the separator, x = L at the current collector; current I > 
 
 Within a control volume the reaction is taken as uniform, so the ionic (electronic) current
 varies linearly and the potential drops between node centres are exact for that profile.
-With a uniform distribution the mean ionic drop equals the reduced model's ``L/(3 sigma_eff)``.
+With a uniform distribution the mean ionic drop over the nodes is the reduced model's
+``L/(3 sigma_eff)`` times ``1 + 1/(8 N^2)``.
 
 Each time step is implicit (backward Euler) in the current distribution: the local currents
 and the cell voltage solve the potential balance at the *end* of the step, with the node
-states advanced by those currents (Newton with a finite-difference diagonal of the local
-response). Node states are advanced exactly as in the reduced kernel, so charge is conserved
+states advanced by those currents (Newton with the dense ohmic coupling and an estimated
+diagonal of the local response, finite differences when convergence is slow). Node states are advanced exactly as in the reduced kernel, so charge is conserved
 to round-off: charge passed = Li in connected Si + trapped Li + side-reaction charge.
 """
 
