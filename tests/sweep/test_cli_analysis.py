@@ -148,3 +148,11 @@ capacity_at = [1, 5]
             == cyc[4]["Specific Delithiation Capacity / mAh/g"]
         )
         assert row["lithiation_capacity_c1 / mAh/g"] <= 1500.0 * (1 + 1e-12)
+
+
+def test_cli_sweep_parameters(capsys):
+    assert main(["sweep-parameters", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["porosity"]["acts_on"] == "material"
+    assert rows["lithiation_capacity_limit"]["unit"] == "mAh/g"
+    assert rows["stack_pressure"]["unit"] == "MPa"

@@ -218,3 +218,29 @@ retention_reference = 4
         assert row["retention_c6_vs_c4 / 1"] == one.retention_at(
             6, "Retention vs Cycle 4 Lithiation / 1"
         )
+
+
+def test_material_and_cell_level_parameters_rederive_the_cell():
+    spec = parse_spec(
+        """
+[sweep]
+material = "nanoporous"
+cycles = 3
+[fixed]
+beta = 0.005
+[parameters.composite_mass]
+values = ["1 mg", "4 mg"]
+[parameters.pore_diameter]
+values = ["4 nm", "12 nm"]
+"""
+    )
+    runner = DesignRunner(spec.payload())
+    c_small = runner.cell_for({"composite_mass": 1.0, "pore_diameter": 4.0})
+    c_big = runner.cell_for({"composite_mass": 4.0, "pore_diameter": 4.0})
+    c_wide = runner.cell_for({"composite_mass": 1.0, "pore_diameter": 12.0})
+    assert c_big.si_mass == pytest.approx(4 * c_small.si_mass)
+    assert c_big.electrode_thickness == pytest.approx(4 * c_small.electrode_thickness)
+    assert c_wide.porosity > c_small.porosity  # porosity derived from BET area x pore size
+    ref, _ = cell_from_study(load_study(), "nanoporous", beta=0.005)
+    base = runner.cell_for({"composite_mass": 2.0, "pore_diameter": 5.9})
+    assert base.to_vector() == pytest.approx(ref.to_vector(), rel=1e-12)

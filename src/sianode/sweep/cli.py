@@ -181,7 +181,30 @@ def sweep_report_command(
     typer.echo(f"report: {path}")
 
 
+def sweep_parameters_command(json_out: JsonOpt = False) -> None:
+    """List the parameters a sweep spec may fix or sweep, with their units and where they act."""
+    from .spec import PARAMETERS
+
+    rows = [
+        {"name": p.name, "unit": p.unit, "acts_on": p.target, "description": p.description}
+        for p in PARAMETERS.values()
+    ]
+    if json_out:
+        print_json(rows)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title="sweep parameters (values accepted with any compatible unit)")
+    for col in ("name", "unit", "acts on", "description"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(r["name"], r["unit"], r["acts_on"], r["description"])
+    Console().print(t)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``sweep`` and ``sweep-report`` to ``app``."""
+    """Add ``sweep``, ``sweep-report`` and ``sweep-parameters`` to ``app``."""
     app.command("sweep")(sweep_command)
     app.command("sweep-report")(sweep_report_command)
+    app.command("sweep-parameters")(sweep_parameters_command)
