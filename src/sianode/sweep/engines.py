@@ -182,19 +182,22 @@ def _iter_processes(
         ) as pool:
             futs = {pool.submit(_process_run, ch): ch for ch in pending}
             broken = False
-            while futs:
-                finished, _ = wait(list(futs), return_when=FIRST_COMPLETED)
-                for f in finished:
-                    ch = futs.pop(f)
-                    try:
-                        df = f.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        continue
-                    pending.remove(ch)
-                    yield df
-                if broken:
-                    break
+            try:
+                while futs:
+                    finished, _ = wait(list(futs), return_when=FIRST_COMPLETED)
+                    for f in finished:
+                        ch = futs.pop(f)
+                        try:
+                            df = f.result()
+                        except BrokenProcessPool:
+                            broken = True
+                            continue
+                        pending.remove(ch)
+                        yield df
+                    if broken:
+                        break
+            finally:  # on Ctrl-C or an error in the driver: do not wait for queued chunks
+                pool.shutdown(wait=True, cancel_futures=True)
         if pending:
             restarts += 1
             if restarts > 3:
@@ -370,27 +373,30 @@ def run_sweep(
                 client=client,
                 on_client=on_client,
             )
-            for item in it:
-                if isinstance(item, Chunk):
-                    n_lost += len(item)
-                    continue
-                store.write_chunk(item)
-                n_done += len(item)
-                n_failed += int((item["status"] != "completed").sum())
-                if progress is not None:
-                    el = time.perf_counter() - t0
-                    rate = n_done / el if el > 0 else float("nan")
-                    left = total - n_done - n_lost
-                    progress(
-                        Progress(
-                            n_done,
-                            total,
-                            n_failed,
-                            el,
-                            rate,
-                            left / rate if rate > 0 else float("nan"),
+            try:
+                for item in it:
+                    if isinstance(item, Chunk):
+                        n_lost += len(item)
+                        continue
+                    store.write_chunk(item)
+                    n_done += len(item)
+                    n_failed += int((item["status"] != "completed").sum())
+                    if progress is not None:
+                        el = time.perf_counter() - t0
+                        rate = n_done / el if el > 0 else float("nan")
+                        left = total - n_done - n_lost
+                        progress(
+                            Progress(
+                                n_done,
+                                total,
+                                n_failed,
+                                el,
+                                rate,
+                                left / rate if rate > 0 else float("nan"),
+                            )
                         )
-                    )
+            finally:
+                it.close()  # shuts down pools / clusters on errors and Ctrl-C
         wall = time.perf_counter() - t0
         results = store.read()
         if len(results):

@@ -649,6 +649,14 @@ def parse_spec(text: str, base_dir: str | Path = ".") -> SweepSpec:
                 f"sweep spec: unknown section [{key}]; known: {', '.join(sorted(known))}"
             )
     head = raw.get("sweep", {})
+    for key in head:
+        if key not in ("name", "study", "material", "material_file", "cycles", "seed"):
+            raise ParameterError(
+                f"sweep.{key}: unknown key; known: name, study, material, material_file, cycles, seed"
+            )
+    for key in raw.get("sampling", {}):
+        if key not in ("method", "n", "seed"):
+            raise ParameterError(f"sampling.{key}: unknown key; known: method, n, seed")
     spec = SweepSpec(source_text=text)
     spec.name = str(head.get("name", "sweep"))
     study = head.get("study")
