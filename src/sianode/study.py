@@ -55,8 +55,8 @@ class Study:
         node: Any = self.raw
         for part in name.split("."):
             if not isinstance(node, dict) or part not in node:
-                where = f" in {self.path}" if self.path else ""
-                raise ParameterError(f"study file{where}: missing section [{name}]")
+                where = str(self.path) if self.path else "study file"
+                raise ParameterError(f"{where}: missing section [{name}]")
             node = node[part]
         return node
 
