@@ -29,10 +29,15 @@ def _root() -> None:
 
 
 @app.command()
-def version() -> None:
+def version(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
     """Print the sianode version."""
     from . import __version__
 
+    if json_out:
+        from ._cli_util import print_json
+
+        print_json({"version": __version__})
+        return
     typer.echo(__version__)
 
 
