@@ -106,6 +106,16 @@ def sweep_command(
             progress=cb,
             limit=limit,
         )
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.stop()
+            bar = None
+        typer.echo(
+            f"interrupted: finished chunks are saved in {out}; run the same command again to "
+            "resume",
+            err=True,
+        )
+        raise
     finally:
         if bar is not None:
             bar.stop()
@@ -125,12 +135,12 @@ def sweep_command(
     else:
         _print_summary(summary, report_path)
     if summary.lost:
-        typer.echo(
+        from ..errors import CalculationError
+
+        raise CalculationError(
             f"{summary.lost} designs were lost to worker failures; run the same command again "
-            "to compute them",
-            err=True,
+            "to compute them"
         )
-        raise typer.Exit(code=1)
 
 
 def _print_summary(s: Any, report_path: Path | None) -> None:
