@@ -32,10 +32,18 @@ of cycles, fixed parameter values and mechanism options, and the swept parameter
 
     [table]                        # explicit designs (optional): rows of values
     columns = ["beta", "damage_exponent"]
-    rows = [[0.01, 2.0], [0.02, 1.5]]   # or file = "designs.csv"
+    rows = [[0.01, 2.0], [0.02, 1.5]]   # or file = "designs.csv" (header: names or "name / unit")
+    units = {}                     # optional unit per column, e.g. {particle_radius = "nm"}
+
+    [options]                      # mechanism switches (sianode.simulation.ModelOptions)
+    diffusion = "radial"
+
+    [protocol]                     # optional; default: the study's protocol
+    text = '''Lithiate at 0.3 mA/cm2 until 0.04 V vs Li ...'''
 
     [outputs]
     retention_at = [50]
+    retention_reference = 1        # 4: retention_c50_vs_c4 (after the formation cycles)
     capacity_at = [1, 50]
     first_cycle_efficiency = true
     coulombic_efficiency_at = []
@@ -43,7 +51,8 @@ of cycles, fixed parameter values and mechanism options, and the swept parameter
     energy = true
 
 The design set is (table rows) x (grid product) x (range samples); a part that is not given
-contributes a single empty design. Every parameter is stored in its canonical unit
+contributes a single empty design. Numbers without a unit are taken in the parameter's
+canonical unit (or the block's ``unit``); ``sianode sweep-parameters`` lists them. Every parameter is stored in its canonical unit
 (:data:`PARAMETERS`), in a column named ``"<name> / <unit>"``.
 
 Parameters are applied at the level where they act (:class:`ParamInfo.target`):
