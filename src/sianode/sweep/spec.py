@@ -52,8 +52,9 @@ of cycles, fixed parameter values and mechanism options, and the swept parameter
 
 The design set is (table rows) x (grid product) x (range samples); a part that is not given
 contributes a single empty design. Numbers without a unit are taken in the parameter's
-canonical unit (or the block's ``unit``); ``sianode sweep-parameters`` lists them. Every parameter is stored in its canonical unit
-(:data:`PARAMETERS`), in a column named ``"<name> / <unit>"``.
+canonical unit (or the block's ``unit``); ``sianode sweep-parameters`` lists them. Every
+parameter is stored in its canonical unit (:data:`PARAMETERS`), in a column named
+``"<name> / <unit>"``.
 
 Parameters are applied at the level where they act (:class:`ParamInfo.target`):
 
