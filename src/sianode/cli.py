@@ -58,7 +58,7 @@ for _name in _COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script. Returns the exit code."""
     try:
-        app(args=argv, standalone_mode=False)
+        rv = app(args=argv, standalone_mode=False)
     except SianodeError as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         typer.echo(f"error: {msg}", err=True)
@@ -68,14 +68,16 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except typer.Exit as exc:  # pragma: no cover - raised by typer for --help etc.
         return int(exc.exit_code or 0)
-    except typer.Abort:  # pragma: no cover
-        return 1
+    except typer.Abort:  # click turns Ctrl-C into Abort when not in standalone mode
+        typer.echo("interrupted", err=True)
+        return 130
     except Exception as exc:  # click usage errors (typer vendors its own click)
         if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
             return int(exc.exit_code or 2)
         raise
-    return 0
+    # with standalone_mode=False click returns a command's typer.Exit code instead of raising
+    return rv if isinstance(rv, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover
