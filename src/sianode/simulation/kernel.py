@@ -188,6 +188,49 @@ def _diffuse(prof, vol, area_f, dr, D, dt, source):
 
 
 @njit(cache=True)
+def convert_phases(sink, dx, x_surf, z, a, w, prof, p):
+    """Move ``dx`` Li per connected Si through a two-phase reaction; returns (z, a, w, ds).
+
+    sink 1: c-Si -> a-Li_xSi at x_amorphous (what exceeds the remaining c-Si goes into the
+    amorphous phase, ds = its stoichiometry change); 2: a-Li_xSi -> c-Li15Si4 at constant
+    x_a; 3: c-Li15Si4 -> a-Si (x = 0). ``prof`` (the amorphous Li profile) is updated in
+    place. Shared by the reduced and the resolved models."""
+    ns = prof.size
+    ds_amorph = 0.0
+    if sink == 1:
+        dz = dx / p[P_XAM]
+        rest = 0.0
+        if dz > z:
+            rest = (dz - z) * p[P_XAM]
+            dz = z
+        z -= dz
+        na = a + dz
+        for i in range(ns):
+            prof[i] = (a * prof[i] + dz * p[P_XAM]) / na
+        a = na
+        if rest > 0.0:
+            for i in range(ns):
+                prof[i] += rest / a
+            ds_amorph = rest / a / p[P_XMAX]
+    elif sink == 2:
+        dw = dx / max(3.75 - x_surf, 1e-6)
+        if dw > a:
+            dw = a
+        a -= dw
+        w += dw
+    elif sink == 3:
+        dw = -dx / 3.75
+        if dw > w:
+            dw = w
+        w -= dw
+        na = a + dw
+        for i in range(ns):
+            prof[i] = a * prof[i] / na
+        a = na
+    return z, a, w, ds_amorph
+
+
+@njit(cache=True)
 def _write_cycle(
     row,
     cycle,
@@ -527,36 +570,8 @@ def run_kernel(p, opt, kind, current, cutoff, duration, step_cycle, record, ds_m
                 U, sink, s_kin = _ocp_and_sink(direction, x_surf, h, z, a, w, p, opt)
                 ds_amorph = 0.0
                 if direction != 0:
-                    if sink == 1:
-                        dz = dx / p[P_XAM]
-                        rest = 0.0
-                        if dz > z:
-                            rest = (dz - z) * p[P_XAM]
-                            dz = z
-                        z -= dz
-                        na = a + dz
-                        for i in range(ns):
-                            prof[i] = (a * prof[i] + dz * p[P_XAM]) / na
-                        a = na
-                        if rest > 0.0:
-                            for i in range(ns):
-                                prof[i] += rest / a
-                            ds_amorph = rest / a / xmax
-                    elif sink == 2:
-                        dw = dx / max(3.75 - x_surf, 1e-6)
-                        if dw > a:
-                            dw = a
-                        a -= dw
-                        w += dw
-                    elif sink == 3:
-                        dw = -dx / 3.75
-                        if dw > w:
-                            dw = w
-                        w -= dw
-                        na = a + dw
-                        for i in range(ns):
-                            prof[i] = a * prof[i] / na
-                        a = na
+                    if sink != 0:
+                        z, a, w, ds_amorph = convert_phases(sink, dx, x_surf, z, a, w, prof, p)
                     else:
                         dxa = dx / max(a, 1e-12)
                         if ns > 1:

@@ -88,7 +88,6 @@ from .kernel import (
     P_T,
     P_THETA,
     P_WALL,
-    P_XAM,
     P_XINIT,
     P_XMAX,
     _damage_measure,
@@ -250,36 +249,8 @@ def _advance_node(
         sink = 0
     ds_amorph = 0.0
     if dx != 0.0 and dt > 0.0:
-        if sink == 1 and dirn > 0:
-            dz = dx / p[P_XAM]
-            rest = 0.0
-            if dz > z:
-                rest = (dz - z) * p[P_XAM]
-                dz = z
-            z -= dz
-            na = a + dz
-            for i in range(ns):
-                pj[i] = (a * pj[i] + dz * p[P_XAM]) / na
-            a = na
-            if rest > 0.0:
-                for i in range(ns):
-                    pj[i] += rest / a
-                ds_amorph = rest / a / xmax
-        elif sink == 2:
-            dw = dx / max(3.75 - x_surf, 1e-6)
-            if dw > a:
-                dw = a
-            a -= dw
-            w += dw
-        elif sink == 3:
-            dw = -dx / 3.75
-            if dw > w:
-                dw = w
-            w -= dw
-            na = a + dw
-            for i in range(ns):
-                pj[i] = a * pj[i] / na
-            a = na
+        if (sink == 1 and dirn > 0) or sink == 2 or sink == 3:
+            z, a, w, ds_amorph = K.convert_phases(sink, dx, x_surf, z, a, w, pj, p)
         elif a > 1e-12:
             dxa = dx / max(a, 1e-12)
             if ns > 1 and use_pre:
@@ -772,23 +743,26 @@ def run_resolved(
                 node_cyc[n_cyc, 1, j] = n_lith[j]
                 node_cyc[n_cyc, 2, j] = n_deli[j]
                 node_cyc[n_cyc, 3, j] = st[j, S_TRAP]
-            cyc[n_cyc, 0] = cur_cycle
-            cyc[n_cyc, 1] = c_lith
-            cyc[n_cyc, 2] = c_deli
-            cyc[n_cyc, 3] = side_all - c_side0
-            cyc[n_cyc, 4] = trap
-            cyc[n_cyc, 5] = fsum / N
-            cyc[n_cyc, 6] = c_emax
-            cyc[n_cyc, 7] = c_emin if c_emin < 1e299 else 0.0
-            cyc[n_cyc, 8] = c_dlmax
-            cyc[n_cyc, 9] = c_elith
-            cyc[n_cyc, 10] = c_edeli
-            cyc[n_cyc, 11] = lic
-            cyc[n_cyc, 12] = q_net + li_init
-            cyc[n_cyc, 13] = t
-            cyc[n_cyc, 14] = c_xmax
-            cyc[n_cyc, 15] = c_xmin if c_xmin < 1e299 else 0.0
-            cyc[n_cyc, 16] = side_all
+            K._write_cycle(
+                cyc[n_cyc],
+                cur_cycle,
+                c_lith,
+                c_deli,
+                side_all - c_side0,
+                trap,
+                fsum / N,
+                c_emax,
+                c_emin,
+                c_dlmax,
+                c_elith,
+                c_edeli,
+                lic,
+                q_net + li_init,
+                t,
+                c_xmax,
+                c_xmin,
+                side_all,
+            )
             n_cyc += 1
             if k < n_steps:
                 if first_lith < 0.0:
@@ -1114,23 +1088,26 @@ def run_resolved(
             node_cyc[n_cyc, 1, j] = n_lith[j]
             node_cyc[n_cyc, 2, j] = n_deli[j]
             node_cyc[n_cyc, 3, j] = st[j, S_TRAP]
-        cyc[n_cyc, 0] = cur_cycle
-        cyc[n_cyc, 1] = c_lith
-        cyc[n_cyc, 2] = c_deli
-        cyc[n_cyc, 3] = side_all - c_side0
-        cyc[n_cyc, 4] = trap
-        cyc[n_cyc, 5] = fsum / N
-        cyc[n_cyc, 6] = c_emax
-        cyc[n_cyc, 7] = c_emin if c_emin < 1e299 else 0.0
-        cyc[n_cyc, 8] = c_dlmax
-        cyc[n_cyc, 9] = c_elith
-        cyc[n_cyc, 10] = c_edeli
-        cyc[n_cyc, 11] = lic
-        cyc[n_cyc, 12] = q_net + li_init
-        cyc[n_cyc, 13] = t
-        cyc[n_cyc, 14] = c_xmax
-        cyc[n_cyc, 15] = c_xmin if c_xmin < 1e299 else 0.0
-        cyc[n_cyc, 16] = side_all
+        K._write_cycle(
+            cyc[n_cyc],
+            cur_cycle,
+            c_lith,
+            c_deli,
+            side_all - c_side0,
+            trap,
+            fsum / N,
+            c_emax,
+            c_emin,
+            c_dlmax,
+            c_elith,
+            c_edeli,
+            lic,
+            q_net + li_init,
+            t,
+            c_xmax,
+            c_xmin,
+            side_all,
+        )
         n_cyc += 1
     return status, n_ts, ts, node_ts, n_cyc, cyc, node_cyc, last_step, stats
 
