@@ -1,6 +1,6 @@
 """The material record: measured descriptors with provenance, JSON I/O, consistency report.
 
-JSON layout (read by :func:`sianode.simulation.cells.read_material_json`)::
+JSON layout (read by :func:`read_material`; the simulator reads it through :func:`sianode.simulation.cells.material_descriptors`)::
 
     {"name": "np-Si", "values": {
         "<key>": {"value": <float|bool>, "unit": "<pint unit>", "source": "typed in | <file>",

@@ -6,42 +6,25 @@ from: typed in the study file, derived (by which relation), or a documented defa
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from ..characterisation.material import read_material
 from ..design import (
     capacity_basis,
     electrode_geometry,
     reference_potential,
     separator_geometry,
 )
-from ..errors import ParameterError, ParsingError
+from ..errors import ParameterError
 from ..pores import pore_volume, porosity_from_pore_volume, wall_thickness
 from ..study import Study, load_study
 from ..units import to_unit
 from .parameters import CellParameters
 
-__all__ = ["cell_from_study", "material_descriptors", "read_material_json"]
+__all__ = ["cell_from_study", "material_descriptors"]
 
 RHO_SI = 2.329  # g/cm3
-
-
-def read_material_json(path: str | Path) -> dict[str, Any]:
-    """Read a material record written by ``sianode material build``.
-
-    Returns ``{"name": ..., "values": {key: {"value", "unit", "source", "method"}}}``.
-    """
-    p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ParsingError(f"{p}: no such material file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ParsingError(f"{p}: not a material JSON file ({exc})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("values"), dict):
-        raise ParsingError(f"{p}: material JSON needs a 'values' object")
-    return data
 
 
 def _measured_record(study: Study, name: str, files: dict[str, Any]) -> dict[str, Any]:
@@ -110,7 +93,7 @@ def material_descriptors(
     if files:
         records.append((_measured_record(study, name, files), "measurement files"))
     if material_file is not None:
-        records.append((read_material_json(material_file), str(material_file)))
+        records.append((read_material(material_file).to_dict(), str(material_file)))
     for rec, origin in records:
         for key, e in rec["values"].items():
             if key not in units and key not in ("crystalline", "density", "pore_volume"):
