@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from sianode.simulation import CellParameters, ModelOptions, simulate
+from sianode.simulation.cells import cell_from_pybamm_parameters
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pybamm"
 
@@ -22,31 +23,9 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "pybamm"
 def matching_cell() -> CellParameters:
     p = json.loads((DATA / "params.json").read_text())
     rho, m_si = 2329.0, 28.0855e-3
-    si_mass = p["si_volume_fraction"] * p["area_m2"] * p["electrode_thickness_m"] * rho
+    # params.json's c_max is the Li15Si4 basis of crystalline-density Si (hand check)
     assert abs(3.75 * rho / m_si - p["c_max_mol_m3"]) / p["c_max_mol_m3"] < 1e-4
-    return CellParameters(
-        area=p["area_m2"],
-        si_mass=si_mass,
-        electrode_thickness=p["electrode_thickness_m"],
-        electrode_se_fraction=p["se_volume_fraction_electrode"],
-        envelope_fraction=p["si_volume_fraction"],
-        separator_thickness=p["separator_thickness_m"],
-        separator_se_fraction=p["se_volume_fraction_separator"],
-        bruggeman=p["bruggeman"],
-        temperature=p["temperature_K"],
-        conductivity=p["conductivity_S_m"],
-        conductivity_reference_temperature=p["temperature_K"],
-        activation_energy=0.0,
-        x_init=3.75 * p["initial_stoichiometry"],
-        particle_radius=p["particle_radius_m"],
-        wall_size=2 * p["particle_radius_m"],
-        k0=p["k0_A_m2"],
-        i0_regularisation=0.0,
-        contact_coverage=1.0,
-        counter_potential=0.0,
-        counter_i0=p["counter_i0_A_m2"],
-        diffusivity=p["diffusivity_m2_s"],
-    )
+    return cell_from_pybamm_parameters(p)
 
 
 OPTIONS = ModelOptions(

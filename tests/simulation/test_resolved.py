@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from sianode.simulation import CellParameters, ModelOptions, simulate
+from sianode.simulation.cells import cell_from_pybamm_parameters
 from sianode.simulation.resolved import simulate_resolved
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "pybamm"
@@ -35,35 +36,8 @@ MATCHING = ModelOptions(
 
 
 def pybamm_cell(thickness_m: float) -> CellParameters:
-    """The cell of params.json: Si amount from c_max on 27 vol% of the composite, full contact
-    coverage (PyBaMM's a = 3 eps_s / R), Li counter at 0 V, constant conductivity, no i0
-    regularisation."""
-    p = PARAMS
-    n_si = p["si_volume_fraction"] * thickness_m * p["area_m2"] * p["c_max_mol_m3"] / 3.75
-    return CellParameters(
-        area=p["area_m2"],
-        si_mass=n_si * 28.0855e-3,
-        electrode_thickness=thickness_m,
-        electrode_se_fraction=p["se_volume_fraction_electrode"],
-        envelope_fraction=p["si_volume_fraction"],
-        separator_thickness=p["separator_thickness_m"],
-        separator_se_fraction=p["se_volume_fraction_separator"],
-        temperature=p["temperature_K"],
-        conductivity=p["conductivity_S_m"],
-        conductivity_reference_temperature=p["temperature_K"],
-        activation_energy=0.0,
-        bruggeman=p["bruggeman"],
-        x_init=p["initial_stoichiometry"] * 3.75,
-        crystalline_fraction=0.0,
-        particle_radius=p["particle_radius_m"],
-        wall_size=2.0 * p["particle_radius_m"],
-        diffusivity=p["diffusivity_m2_s"],
-        k0=p["k0_A_m2"],
-        i0_regularisation=0.0,  # PyBaMM: i0 = k0 sqrt(s(1-s))
-        contact_coverage=1.0,
-        counter_potential=0.0,
-        counter_i0=p["counter_i0_A_m2"],
-    )
+    """The cell of params.json at another composite thickness (PyBaMM's conventions)."""
+    return cell_from_pybamm_parameters(PARAMS, electrode_thickness=thickness_m)
 
 
 def one_cycle(j_mA_cm2: float) -> str:
