@@ -44,11 +44,15 @@ def test_ctrl_c_exits_130_and_leaves_no_files(tmp_path):
         stderr=subprocess.PIPE,
         env=dict(os.environ),
     )
-    time.sleep(3.0)  # imports + synthesis/design are done; calibration or later is running
+    time.sleep(2.5)  # imports and synthesis/design are done; calibration or later is running
     proc.send_signal(signal.SIGINT)
     rc = proc.wait(timeout=60)
-    if rc == 0:  # a very fast machine finished first: then every file must be complete
-        assert (out / "summary.json").exists()
+    files = sorted(p.name for p in out.iterdir()) if out.exists() else []
+    if rc in (0, -signal.SIGINT):
+        # the signal arrived after the run had finished (or during interpreter shutdown):
+        # then every file is there and complete
+        assert "summary.json" in files and "report.html" in files
+        assert not [f for f in files if f.startswith(".sianode-tmp")]
         return
-    assert rc == 130, proc.stderr.read().decode()[-500:]
-    assert not out.exists() or list(out.iterdir()) == []
+    assert rc == 130, f"rc={rc} files={files} " + proc.stderr.read().decode()[-2000:]
+    assert files == []

@@ -55,6 +55,19 @@ for _name in _COMMAND_MODULES:
     importlib.import_module(_name).register(app)
 
 
+def _interrupted(exc: BaseException) -> bool:
+    """True if Ctrl-C is anywhere in ``exc``'s chain: a SIGINT that arrives while numba's
+    compiled code runs surfaces as a SystemError caused by the KeyboardInterrupt."""
+    seen: set[int] = set()
+    node: BaseException | None = exc
+    while node is not None and id(node) not in seen:
+        if isinstance(node, KeyboardInterrupt):
+            return True
+        seen.add(id(node))
+        node = node.__cause__ or node.__context__
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script. Returns the exit code."""
     try:
@@ -72,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo("interrupted", err=True)
         return 130
     except Exception as exc:  # click usage errors (typer vendors its own click)
+        if _interrupted(exc):
+            typer.echo("interrupted", err=True)
+            return 130
         if hasattr(exc, "show") and hasattr(exc, "exit_code"):
             exc.show()
             return int(exc.exit_code or 2)
