@@ -605,6 +605,29 @@ def _solve_step(
 
 
 @njit(cache=True)
+def _close_nodes(st, prof, vol, n_node, n_lith, n_deli, node_row):
+    """Sum the nodes at a cycle's end and fill that cycle's per-node row.
+
+    Returns (sum of connected fractions, Li in connected Si [C], trapped Li [C],
+    cumulative side-reaction charge [C])."""
+    fsum = 0.0
+    lic = 0.0
+    trap = 0.0
+    side_all = 0.0
+    for j in range(st.shape[0]):
+        fsum += st[j, S_F]
+        xmj = st[j, S_A] * _profile_mean(prof[j], vol) + 3.75 * st[j, S_W]
+        lic += FARADAY * st[j, S_F] * n_node * xmj
+        trap += st[j, S_TRAP]
+        side_all += st[j, S_SIDE]
+        node_row[0, j] = st[j, S_F]
+        node_row[1, j] = n_lith[j]
+        node_row[2, j] = n_deli[j]
+        node_row[3, j] = st[j, S_TRAP]
+    return fsum, lic, trap, side_all
+
+
+@njit(cache=True)
 def run_resolved(
     p,
     opt,
@@ -729,20 +752,9 @@ def run_resolved(
         # ---- cycle bookkeeping (k == n_steps closes the last cycle)
         new_cycle = k == n_steps or step_cycle[k] != cur_cycle
         if new_cycle and cur_cycle >= 0 and n_cyc < cyc.shape[0]:
-            fsum = 0.0
-            lic = 0.0
-            trap = 0.0
-            side_all = 0.0
-            for j in range(N):
-                fsum += st[j, S_F]
-                xmj = st[j, S_A] * _profile_mean(prof[j], vol) + 3.75 * st[j, S_W]
-                lic += FARADAY * st[j, S_F] * n_node * xmj
-                trap += st[j, S_TRAP]
-                side_all += st[j, S_SIDE]
-                node_cyc[n_cyc, 0, j] = st[j, S_F]
-                node_cyc[n_cyc, 1, j] = n_lith[j]
-                node_cyc[n_cyc, 2, j] = n_deli[j]
-                node_cyc[n_cyc, 3, j] = st[j, S_TRAP]
+            fsum, lic, trap, side_all = _close_nodes(
+                st, prof, vol, n_node, n_lith, n_deli, node_cyc[n_cyc]
+            )
             K._write_cycle(
                 cyc[n_cyc],
                 cur_cycle,
@@ -1074,20 +1086,9 @@ def run_resolved(
             break
     if status != K.OK and status != K.CAPACITY_ZERO and cur_cycle >= 0 and n_cyc < cyc.shape[0]:
         # close the interrupted cycle with the data so far
-        fsum = 0.0
-        lic = 0.0
-        trap = 0.0
-        side_all = 0.0
-        for j in range(N):
-            fsum += st[j, S_F]
-            xmj = st[j, S_A] * _profile_mean(prof[j], vol) + 3.75 * st[j, S_W]
-            lic += FARADAY * st[j, S_F] * n_node * xmj
-            trap += st[j, S_TRAP]
-            side_all += st[j, S_SIDE]
-            node_cyc[n_cyc, 0, j] = st[j, S_F]
-            node_cyc[n_cyc, 1, j] = n_lith[j]
-            node_cyc[n_cyc, 2, j] = n_deli[j]
-            node_cyc[n_cyc, 3, j] = st[j, S_TRAP]
+        fsum, lic, trap, side_all = _close_nodes(
+            st, prof, vol, n_node, n_lith, n_deli, node_cyc[n_cyc]
+        )
         K._write_cycle(
             cyc[n_cyc],
             cur_cycle,
