@@ -231,6 +231,37 @@ def convert_phases(sink, dx, x_surf, z, a, w, prof, p):
 
 
 @njit(cache=True)
+def side_reactions(
+    I, direction, dt, f, n_si, x_room, ox_rem, int_rem, side_total, delta_int, a_contact0
+):
+    """Share of a lithiation current taken by the side reactions during ``dt``.
+
+    The side reactions take ``I Q_rem / (Q_rem + Q_room)`` (Q_room: charge the connected Si
+    can still take), the native oxide first, then the interphase, whose thickness grows by
+    its charge over (F c_Li A_contact). Returns (I_side [A], oxide left [C], interphase left
+    [C], cumulative side charge [C], interphase thickness [m]). Shared by the reduced and the
+    resolved models."""
+    Q_room = FARADAY * f * n_si * max(x_room, 1e-9)
+    side_rem = ox_rem + int_rem
+    I_side = 0.0
+    if direction > 0 and I > 0.0:
+        I_side = I * side_rem / (side_rem + Q_room)
+    dq_side = I_side * dt
+    if dq_side > side_rem:
+        dq_side = side_rem
+        I_side = dq_side / dt if dt > 0 else 0.0
+    take_ox = min(dq_side, ox_rem)
+    ox_rem -= take_ox
+    take_int = dq_side - take_ox
+    int_rem -= take_int
+    if int_rem < 0.0:
+        int_rem = 0.0
+    side_total += dq_side
+    delta_int += take_int / (FARADAY * 52600.0 * max(a_contact0 * f, 1e-30))
+    return I_side, ox_rem, int_rem, side_total, delta_int
+
+
+@njit(cache=True)
 def _write_cycle(
     row,
     cycle,
@@ -549,21 +580,19 @@ def run_kernel(p, opt, kind, current, cutoff, duration, step_cycle, record, ds_m
                 lin_amp_last = s_lin
                 # ---- advance the state by dt at current I
                 xm0 = a * _profile_mean(prof, vol) + 3.75 * w
-                Q_room = FARADAY * f * n_si * max(xmax - xm0, 1e-9)
-                side_rem = ox_rem + int_rem
-                I_side = I * side_rem / (side_rem + Q_room) if direction > 0 else 0.0
-                dq_side = I_side * dt
-                if dq_side > side_rem:
-                    dq_side = side_rem
-                    I_side = dq_side / dt if dt > 0 else 0.0
-                take_ox = min(dq_side, ox_rem)
-                ox_rem -= take_ox
-                take_int = dq_side - take_ox
-                int_rem -= take_int
-                if int_rem < 0.0:
-                    int_rem = 0.0
-                side_total += dq_side
-                delta_int += take_int / (FARADAY * 52600.0 * max(a_contact0 * f, 1e-30))
+                I_side, ox_rem, int_rem, side_total, delta_int = side_reactions(
+                    I,
+                    direction,
+                    dt,
+                    f,
+                    n_si,
+                    xmax - xm0,
+                    ox_rem,
+                    int_rem,
+                    side_total,
+                    delta_int,
+                    a_contact0,
+                )
                 I_si = I - I_side
                 dx = I_si * dt / (FARADAY * f * n_si)  # Li per connected Si
                 x_surf = prof[ns - 1]

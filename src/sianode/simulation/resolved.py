@@ -217,23 +217,9 @@ def _advance_node(
     pj = prof[j]
     # ---- side reactions (lithiation only, share set by the state at the step start)
     xm0 = a * _profile_mean(pj, vol) + 3.75 * w
-    Q_room = FARADAY * f * n_node * max(xmax - xm0, 1e-9)
-    side_rem = ox_rem + int_rem
-    I_side = 0.0
-    if direction > 0 and Ij > 0.0:
-        I_side = Ij * side_rem / (side_rem + Q_room)
-    dq_side = I_side * dt
-    if dq_side > side_rem:
-        dq_side = side_rem
-        I_side = dq_side / dt if dt > 0 else 0.0
-    take_ox = min(dq_side, ox_rem)
-    ox_rem -= take_ox
-    take_int = dq_side - take_ox
-    int_rem -= take_int
-    if int_rem < 0.0:
-        int_rem = 0.0
-    side_total += dq_side
-    delta_int += take_int / (FARADAY * 52600.0 * max(ac0 * f, 1e-30))
+    I_side, ox_rem, int_rem, side_total, delta_int = K.side_reactions(
+        Ij, direction, dt, f, n_node, xmax - xm0, ox_rem, int_rem, side_total, delta_int, ac0
+    )
     I_si = Ij - I_side
     dx = I_si * dt / (FARADAY * max(f, 1e-30) * n_node)
     x_surf = pj[ns - 1]
