@@ -162,6 +162,38 @@ def _cycles_frame(
     return df
 
 
+def _outcome(
+    status: int,
+    ts: np.ndarray | None,
+    cyc: np.ndarray,
+    last: int,
+    steps: dict[str, np.ndarray],
+    proto: Protocol,
+    n_cycles: int | None,
+    cell: CellParameters,
+    composite_mass_g: float | None,
+    status_text: dict[int, str],
+) -> tuple[pd.DataFrame | None, pd.DataFrame, str]:
+    """Turn a solver's raw output into (time series, per-cycle table, status text).
+
+    Shared by the reduced and the resolved models. Raises :class:`ParameterError` when the
+    first lithiation cannot start and :class:`CalculationError` on any non-finite value."""
+    if status == K.CANNOT_START:
+        first = proto.expand(n_cycles)[0]
+        raise ParameterError(
+            f"current: {first.text!r} cannot be met: the cell voltage is beyond the cut-off at "
+            "the first instant (ohmic and kinetic losses exceed the voltage window)"
+        )
+    if not np.all(np.isfinite(cyc)) or (ts is not None and not np.all(np.isfinite(ts))):
+        raise CalculationError("simulation produced non-finite values; please report this cell")
+    timeseries = _timeseries_frame(ts, cell.counter_potential) if ts is not None else None
+    cycles = _cycles_frame(cyc, cell, composite_mass_g)
+    text = status_text.get(status, f"status {status}")
+    if status != K.OK:
+        text = f"{text} (at step {last + 1}, cycle {int(steps['cycle'][last])})"
+    return timeseries, cycles, text
+
+
 def simulate(
     cell: CellParameters | None = None,
     protocol: Protocol | str | None = None,
@@ -213,19 +245,9 @@ def simulate(
         cell.area, cell.nominal_capacity_Ah, cell.counter_potential, n_cycles, cell.si_mass * 1e3
     )
     status, ts, cyc, last = simulate_arrays(cell, options, steps, record, ds_max, dv_max)
-    if status == K.CANNOT_START:
-        first = proto.expand(n_cycles)[0]
-        raise ParameterError(
-            f"current: {first.text!r} cannot be met: the cell voltage is beyond the cut-off at "
-            "the first instant (ohmic and kinetic losses exceed the voltage window)"
-        )
-    if not np.all(np.isfinite(cyc)) or (ts is not None and not np.all(np.isfinite(ts))):
-        raise CalculationError("simulation produced non-finite values; please report this cell")
-    timeseries = _timeseries_frame(ts, cell.counter_potential) if ts is not None else None
-    cycles = _cycles_frame(cyc, cell, composite_mass_g)
-    text = K.STATUS_TEXT.get(status, f"status {status}")
-    if status != K.OK:
-        text = f"{text} (at step {last + 1}, cycle {int(steps['cycle'][last])})"
+    timeseries, cycles, text = _outcome(
+        status, ts, cyc, last, steps, proto, n_cycles, cell, composite_mass_g, K.STATUS_TEXT
+    )
     return Result(
         timeseries=timeseries,
         cycles=cycles,

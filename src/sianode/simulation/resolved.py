@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from numba import njit, prange
 
-from ..errors import CalculationError, ParameterError
+from ..errors import ParameterError
 from ..models.degradation import damage_factor, interphase_charge_per_area
 from ..models.electrolyte import arrhenius_conductivity, separator_resistance
 from ..models.hysteresis import one_state_update
@@ -97,7 +97,12 @@ from .kernel import (
     _strain_of,
 )
 from .parameters import CellParameters, ModelOptions
-from .reduced import DEFAULT_DS_MAX, DEFAULT_DV_MAX, Result, _cycles_frame, _timeseries_frame
+from .reduced import (
+    DEFAULT_DS_MAX,
+    DEFAULT_DV_MAX,
+    Result,
+    _outcome,
+)
 
 __all__ = ["simulate_resolved", "simulate_resolved_batch", "NODE_TS_COLUMNS", "NODE_CYCLE_COLUMNS"]
 
@@ -1219,23 +1224,13 @@ def simulate_resolved(
         bool(uniform_reaction),
     )
     status = int(status)
-    if status == K.CANNOT_START:
-        first = proto.expand(n_cycles)[0]
-        raise ParameterError(
-            f"current: {first.text!r} cannot be met: the cell voltage is beyond the cut-off at "
-            "the first instant (ohmic and kinetic losses exceed the voltage window)"
-        )
     ts = ts[:n_ts] if record else None
     node_ts = node_ts[:n_ts] if record else None
     cyc = cyc[:n_cyc]
     node_cyc = node_cyc[:n_cyc]
-    if not np.all(np.isfinite(cyc)) or (ts is not None and not np.all(np.isfinite(ts))):
-        raise CalculationError("simulation produced non-finite values; please report this cell")
-    timeseries = _timeseries_frame(ts, cell.counter_potential) if ts is not None else None
-    cycles = _cycles_frame(cyc, cell, composite_mass_g)
-    text = _STATUS_TEXT.get(status, f"status {status}")
-    if status != K.OK:
-        text = f"{text} (at step {last + 1}, cycle {int(steps['cycle'][last])})"
+    timeseries, cycles, text = _outcome(
+        status, ts, cyc, last, steps, proto, n_cycles, cell, composite_mass_g, _STATUS_TEXT
+    )
     node_ts_arr, node_cycles = _node_frames(node_ts, node_cyc, cyc[:, 0], cell.electrode_thickness)
     n = int(n_nodes)
     return Result(
