@@ -106,6 +106,32 @@ class BatchResult:
         return out
 
 
+def pack_designs(
+    cells: list[CellParameters],
+    protocols: list[dict[str, np.ndarray]],
+    options: list[ModelOptions] | ModelOptions | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray], int]:
+    """Flatten designs for a compiled batch: parameter rows, option rows, step-table offsets,
+    concatenated step tables and the largest cycle count + 1. Shared by the reduced and the
+    resolved batch engines."""
+    n = len(cells)
+    if len(protocols) != n:
+        raise ValueError("protocols: one step table per design")
+    if options is None:
+        options = ModelOptions()
+    opts = options if isinstance(options, list) else [options] * n
+    P = np.stack([c.to_vector() for c in cells]) if n else np.zeros((0, 1))
+    O = np.stack([o.codes() for o in opts]) if n else np.zeros((0, 1), dtype=np.int64)
+    lengths = np.array([len(p["kind"]) for p in protocols], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    cat = {
+        k: np.concatenate([p[k] for p in protocols])
+        for k in ("kind", "current", "cutoff", "duration", "cycle")
+    }
+    max_cyc = int(max((p["cycle"][-1] for p in protocols), default=1)) + 1
+    return P, O, offsets, cat, max_cyc
+
+
 def simulate_batch(
     cells: list[CellParameters],
     protocols: list[dict[str, np.ndarray]],
@@ -130,21 +156,7 @@ def simulate_batch(
     -------
     BatchResult
     """
-    n = len(cells)
-    if len(protocols) != n:
-        raise ValueError("protocols: one step table per design")
-    if options is None:
-        options = ModelOptions()
-    opts = options if isinstance(options, list) else [options] * n
-    P = np.stack([c.to_vector() for c in cells]) if n else np.zeros((0, 1))
-    O = np.stack([o.codes() for o in opts]) if n else np.zeros((0, 1), dtype=np.int64)
-    lengths = np.array([len(p["kind"]) for p in protocols], dtype=np.int64)
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    cat = {
-        k: np.concatenate([p[k] for p in protocols])
-        for k in ("kind", "current", "cutoff", "duration", "cycle")
-    }
-    max_cyc = int(max((p["cycle"][-1] for p in protocols), default=1)) + 1
+    P, O, offsets, cat, max_cyc = pack_designs(cells, protocols, options)
     st, nc, out = _run_many(
         P,
         O,

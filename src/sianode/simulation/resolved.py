@@ -1339,24 +1339,10 @@ def simulate_resolved_batch(
     -------
     sianode.simulation.batch.BatchResult
     """
-    from .batch import BatchResult
+    from .batch import BatchResult, pack_designs
 
-    n = len(cells)
-    if len(protocols) != n:
-        raise ValueError("protocols: one step table per design")
-    if options is None:
-        options = ModelOptions()
-    opts = options if isinstance(options, list) else [options] * n
-    P = np.stack([c.to_vector() for c in cells])
-    O = np.stack([o.codes() for o in opts])
+    P, O, offsets, cat, max_cyc = pack_designs(cells, protocols, options)
     eps = np.array([c.i0_regularisation for c in cells], dtype=np.float64)
-    lengths = np.array([len(p["kind"]) for p in protocols], dtype=np.int64)
-    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    cat = {
-        k: np.concatenate([p[k] for p in protocols])
-        for k in ("kind", "current", "cutoff", "duration", "cycle")
-    }
-    max_cyc = int(max(p["cycle"][-1] for p in protocols)) + 1
     sig_s = -1.0 if electronic_conductivity is None else float(electronic_conductivity)
     st, nc, out = _run_many_resolved(
         P,
