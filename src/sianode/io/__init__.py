@@ -18,7 +18,7 @@ names the file and the reason.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +32,10 @@ from .detect import FORMATS, detect
 __all__ = ["read", "write_bdf", "detect", "FORMATS"]
 
 
-def _reader(fmt: str) -> Callable[..., tuple[pd.DataFrame, dict[str, Any]]]:
+def _reader(fmt: str) -> Callable[..., tuple[c.Columns, dict[str, Any]]]:
     from . import arbin, batterydata, bdf, biologic, generic, indigo, maccor, neware, novonix, pec
 
-    table: dict[str, Callable[..., tuple[pd.DataFrame, dict[str, Any]]]] = {
+    table: dict[str, Callable[..., tuple[c.Columns, dict[str, Any]]]] = {
         "biologic_mpr": biologic.read_mpr,
         "biologic_text": biologic.read_text,
         "arbin_res": arbin.read_res,
@@ -81,31 +81,52 @@ def _check_sign(cols: dict[str, Any], meta: dict[str, Any]) -> None:
         )
 
 
-def _column_values(s: pd.Series) -> Any:
-    """A column's values without its index: a numpy array, or the extension array."""
-    return s.to_numpy() if isinstance(s.dtype, np.dtype) else s.array
+def _column_values(s: Any) -> Any:
+    """A column's values without an index: a numpy array, or the extension array."""
+    if isinstance(s, pd.Series):
+        return s.to_numpy() if isinstance(s.dtype, np.dtype) else s.array
+    return s
 
 
-def finish(data: pd.DataFrame, meta: dict[str, Any], path: Any = None) -> pd.DataFrame:
-    """Validate a reader's table and add ``Cycle Count / 1`` and ``Step Count / 1``.
+def _all_missing(v: Any) -> bool:
+    if isinstance(v, np.ndarray) and v.dtype.kind == "f":
+        return bool(np.isnan(v).all())
+    return bool(pd.isna(v).all())
 
-    The result is built once from a dict of column arrays (adding columns one at a time to
-    a DataFrame rebuilds its column index on every insert).
+
+def finish(
+    data: pd.DataFrame | Mapping[str, Any], meta: dict[str, Any], path: Any = None
+) -> pd.DataFrame:
+    """Validate a reader's columns and add ``Cycle Count / 1`` and ``Step Count / 1``.
+
+    ``data`` is a reader's :data:`~sianode.io._common.Columns` (BDF name -> array) or a
+    DataFrame. The result is built once, from the dict of column arrays.
     """
     from ..cycling import charge_increments, dc_current_values, detect_cycles, step_counts
 
     src = path if path is not None else meta.get("source_file")
-    if len(data) == 0:
+    if isinstance(data, pd.DataFrame):
+        attrs = dict(data.attrs)
+        cols: dict[str, Any] = {k: _column_values(s) for k, s in data.items()}
+    else:
+        attrs = {}
+        cols = {k: _column_values(v) for k, v in data.items()}
+    n = c.n_rows(cols)
+    if n == 0:
         raise c.fail(src, "no data rows")
-    cols: dict[str, Any] = {k: _column_values(s) for k, s in data.items()}
+    for k, v in cols.items():
+        if np.ndim(v) != 1 or len(v) != n:
+            raise c.fail(src, f"column '{k}' does not have one value per row")
+        if isinstance(v, np.ndarray) and not v.flags.writeable:
+            cols[k] = v.copy()  # a read-only buffer must not end up inside the table
     for req in c.REQUIRED:
         if req not in cols:
             raise c.fail(src, f"missing column '{req}'")
-        col = data[req].to_numpy(float)
+        col = np.asarray(cols[req], dtype=float)
         if not np.isfinite(col).any():
             raise c.fail(src, f"column '{req}' has no finite values")
     # drop optional columns that are entirely empty
-    for k in [k for k, v in cols.items() if k not in c.REQUIRED and pd.isna(v).all()]:
+    for k in [k for k, v in cols.items() if k not in c.REQUIRED and _all_missing(v)]:
         del cols[k]
     t = np.asarray(cols[c.TIME], dtype=float)
     dt = np.diff(t)
@@ -125,8 +146,9 @@ def finish(data: pd.DataFrame, meta: dict[str, Any], path: Any = None) -> pd.Dat
     )
     first = [k for k in (c.TIME, c.VOLTAGE, c.CURRENT, c.CYCLE, c.STEP) if k in cols]
     order = first + [k for k in cols if k not in first]
-    out = pd.DataFrame({k: cols[k] for k in order})
-    out.attrs.update(data.attrs)
+    # copy=False: the readers do not keep their arrays (read-only ones were copied above)
+    out = pd.DataFrame({k: cols[k] for k in order}, copy=False)
+    out.attrs.update(attrs)
     out.attrs["current_kind"] = kind
     out.attrs["cycle_rule"] = "current"
     out.attrs["format"] = meta.get("format")

@@ -39,6 +39,11 @@ INST_HALF = "Instrument Half Cycle / 1"
 
 REQUIRED = (TIME, VOLTAGE, CURRENT)
 
+#: What a reader returns before :func:`sianode.io.finish`: BDF column name -> 1-D array
+#: (numpy or pandas extension array), all of one length. The DataFrame is built once, by
+#: ``finish``.
+Columns = dict[str, Any]
+
 # Multipliers to the BDF unit of each quantity.
 TIME_UNITS = {
     "s": 1.0,

@@ -49,7 +49,9 @@ _UNITS = {
 }
 
 
-def _normalise(path: Path, src: pd.DataFrame, meta: dict[str, Any]) -> tuple[pd.DataFrame, dict]:
+def _normalise(
+    path: Path, src: pd.DataFrame, meta: dict[str, Any]
+) -> tuple[c.Columns, dict[str, Any]]:
     out: dict[str, np.ndarray] = {}
     found: dict[str, str] = {}
     for col in src.columns:
@@ -79,10 +81,10 @@ def _normalise(path: Path, src: pd.DataFrame, meta: dict[str, Any]) -> tuple[pd.
             )
     meta["column_mapping"] = {v: k for k, v in found.items()}
     c.fix_capacity_unit(path, out, meta)
-    return pd.DataFrame(out), meta
+    return out, meta
 
 
-def read_csv(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def read_csv(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read an Arbin MITS Pro CSV export (``Data_Point,Test_Time,...``)."""
     raw = c.read_bytes(path)
     text = c.decode_text(path, raw)
@@ -217,7 +219,7 @@ def _read_channel_sheets_openpyxl(path: Path) -> tuple[list[str], list[pd.DataFr
         return chans, [sheets[k] for k in chans]
 
 
-def read_xlsx(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def read_xlsx(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read an Arbin Excel export (data in ``Channel_*`` sheets, concatenated in order).
 
     Only the ``Channel_*`` sheets are parsed. With python-calamine installed they are read by
@@ -300,7 +302,7 @@ def _mdb_finish(path: Path, proc: subprocess.Popen | c.ParsingError) -> str:
     return out.decode("latin-1")
 
 
-def read_res(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def read_res(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read an Arbin ``.res`` file via mdbtools' ``mdb-export``."""
     raw = c.read_bytes(path, 32)
     if len(raw) < 32 or raw[4:19] not in (b"Standard Jet DB", b"Standard ACE DB"):

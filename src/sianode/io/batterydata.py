@@ -33,7 +33,7 @@ _MAP = {
 }
 
 
-def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read a batterydata.energy.gov time-series CSV."""
     raw = c.read_bytes(path)
     text = c.decode_text(path, raw)
@@ -55,7 +55,7 @@ def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     if sib != path and sib.is_file():
         meta["provider_summary"] = str(sib)
     c.fix_capacity_unit(path, out, meta)
-    return pd.DataFrame(out), meta
+    return out, meta
 
 
 def read_summary(path: Path) -> pd.DataFrame:

@@ -61,7 +61,7 @@ _MACHINE = {
 }
 
 
-def normalise(path: Path, df: pd.DataFrame, meta: dict[str, Any]) -> pd.DataFrame:
+def normalise(path: Path, df: pd.DataFrame, meta: dict[str, Any]) -> c.Columns:
     """Map BDF-style labels to sianode's BDF columns with unit conversion."""
     out: dict[str, Any] = {}
     mapping = meta["column_mapping"]
@@ -89,10 +89,10 @@ def normalise(path: Path, df: pd.DataFrame, meta: dict[str, Any]) -> pd.DataFram
     for req in c.REQUIRED:
         if req not in out:
             raise c.fail(path, f"missing BDF column '{req}'")
-    return pd.DataFrame(out)
+    return out
 
 
-def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read a BDF CSV (optionally gzip) or Parquet file."""
     raw = c.read_bytes(path)
     meta = c.base_metadata(path, "bdf", "Battery Data Format")

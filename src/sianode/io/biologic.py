@@ -214,7 +214,7 @@ def _settings_meta(payload: bytes) -> dict[str, Any]:
     return out
 
 
-def read_mpr(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def read_mpr(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read a BioLogic ``.mpr`` file into BDF columns.
 
     Parameters
@@ -243,7 +243,7 @@ def read_mpr(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
 
 def _normalise(
     path: Path, src: pd.DataFrame | dict[str, np.ndarray], meta: dict[str, Any]
-) -> tuple[pd.DataFrame, dict]:
+) -> tuple[c.Columns, dict[str, Any]]:
     """Map BioLogic column names (same in .mpr and .mpt) to BDF.
 
     ``src`` is the parsed table or, for ``.mpr``, a dict of column arrays; the BDF table is
@@ -325,13 +325,13 @@ def _normalise(
         mapping["Imaginary Impedance / ohm"] = "-(-Im(Z)/Ohm)"
     if "Ece/V" in src:
         out["Counter Electrode Voltage / V"] = c.numeric(path, src, "Ece/V")
-    return pd.DataFrame(out), meta
+    return out, meta
 
 
 _HEADER_LINES = re.compile(r"Nb header lines\s*:\s*(\d+)")
 
 
-def read_text(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def read_text(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read an EC-Lab/BT-Lab ASCII export (``.mpt``, or a tab/semicolon ``.txt``/``.csv``).
 
     Handles the ``Nb header lines`` preamble, decimal commas and Latin-1 text.

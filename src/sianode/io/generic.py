@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,7 +48,7 @@ def _table_for(bdf: str) -> dict[str, float] | None:
     return _QUANTITIES[q][1] if q in _QUANTITIES else None
 
 
-def read(path: Path, column_map: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict]:
+def read(path: Path, column_map: dict[str, str] | None = None) -> tuple[c.Columns, dict[str, Any]]:
     """Read delimited text with a column map (see module doc)."""
     raw = c.read_bytes(path)
     text = c.decode_text(path, raw)
@@ -94,4 +95,4 @@ def read(path: Path, column_map: dict[str, str] | None = None) -> tuple[pd.DataF
         if unit:
             meta["units_found"][bdf] = unit
     c.fix_capacity_unit(path, out, meta)
-    return pd.DataFrame(out), meta
+    return out, meta

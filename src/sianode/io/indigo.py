@@ -18,7 +18,7 @@ from . import _common as c
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 
-def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read an Indigo HDF5 file."""
     raw = c.read_bytes(path, 8)
     if raw != HDF5_MAGIC:
@@ -69,4 +69,4 @@ def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     meta["units_found"] = {"time": "s", "voltage": "V", "current": "A", "charge": "C"}
     if not np.all(np.diff(df["time_s"].to_numpy(float)) >= 0):  # pragma: no cover
         meta["warnings"].append("time_s not monotonic")
-    return pd.DataFrame(out), meta
+    return out, meta

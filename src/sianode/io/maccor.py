@@ -31,7 +31,7 @@ def _header_index(path: Path, lines: list[str]) -> int:
     raise c.fail(path, "no 'Rec#' column header in the first 50 lines (not a Maccor export)")
 
 
-def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read one Maccor text export.
 
     Returns
@@ -134,7 +134,7 @@ def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         else:
             meta["warnings"].append("DPt Time is not a full date-time; Unix Time not filled")
     c.fix_capacity_unit(path, out, meta)
-    return pd.DataFrame(out), meta
+    return out, meta
 
 
 def read_parts(paths: list[Path]) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -143,13 +143,13 @@ def read_parts(paths: list[Path]) -> tuple[pd.DataFrame, dict[str, Any]]:
     metas = []
     offset = 0.0
     for p in paths:
-        d, m = read(Path(p))
-        t = d[c.TIME].to_numpy(float)
+        cols, m = read(Path(p))
+        t = np.asarray(cols[c.TIME], dtype=float)
         if frames and t.size and t[0] < offset:
-            d[c.TIME] = t + offset
+            cols[c.TIME] = t = t + offset
             m["warnings"].append(f"test time restarts; shifted by {offset:g} s")
-        offset = float(d[c.TIME].iloc[-1]) if len(d) else offset
-        frames.append(d)
+        offset = float(t[-1]) if t.size else offset
+        frames.append(pd.DataFrame(cols))
         metas.append(m)
     meta = dict(metas[0])
     meta["source_file"] = [str(p) for p in paths]

@@ -28,7 +28,7 @@ import pandas as pd
 from . import _common as c
 
 
-def read_binary(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def read_binary(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read a Neware ``.nda``/``.ndax`` file with fastnda."""
     raw = c.read_bytes(path, 8)
     if not raw:
@@ -95,7 +95,7 @@ def read_binary(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     meta["column_mapping"] = mapping
     meta["units_found"] = {"time": "s", "voltage": "V", "current": "mA", "capacity": "mAh"}
     meta["parser"] = f"fastnda {getattr(fastnda, '__version__', '?')}"
-    return pd.DataFrame(out), meta
+    return out, meta
 
 
 def _flat_common(
@@ -137,7 +137,7 @@ def _flat_common(
     return out
 
 
-def read_csv(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def read_csv(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read a Neware flat CSV export (``DataPoint,Cycle Index,Step Index,...``)."""
     raw = c.read_bytes(path)
     text = c.decode_text(path, raw)
@@ -167,10 +167,10 @@ def read_csv(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     if "Step Type" in df.columns:
         out["Step Type"] = df["Step Type"].astype(str).to_numpy()
     c.fix_capacity_unit(path, out, meta)
-    return pd.DataFrame(out), meta
+    return out, meta
 
 
-def read_regular(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def read_regular(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read a Neware "regular" CSV export (interleaved cycle, step and record rows)."""
     raw = c.read_bytes(path)
     text = c.decode_text(path, raw)
@@ -264,7 +264,7 @@ def read_regular(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
         summary.append(entry)
     meta["instrument_cycles"] = summary
     c.fix_capacity_unit(path, out, meta)
-    return pd.DataFrame(out), meta
+    return out, meta
 
 
 def is_ndax(raw: bytes, path: Path) -> bool:

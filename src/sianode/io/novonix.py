@@ -17,7 +17,7 @@ import pandas as pd
 from . import _common as c
 
 
-def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read a Novonix HPC CSV export."""
     raw = c.read_bytes(path)
     text = c.decode_text(path, raw)
@@ -80,4 +80,4 @@ def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     if "Date and Time" in df.columns:
         out[c.UNIX] = c.to_unix(path, df["Date and Time"], "%Y-%m-%d %I:%M:%S %p")
     c.fix_capacity_unit(path, out, meta)
-    return pd.DataFrame(out), meta
+    return out, meta

@@ -12,14 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from . import _common as c
 
 _UNIT_ALIASES = {"seconds": "s", "second": "s", "minutes": "min", "hours": "h"}
 
 
-def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read a PEC CSV export."""
     raw = c.read_bytes(path)
     text = c.decode_text(path, raw)
@@ -80,4 +79,4 @@ def read(path: Path) -> tuple[pd.DataFrame, dict[str, Any]]:
     if "Real Time" in df.columns:
         out[c.UNIX] = c.to_unix(path, df["Real Time"], "%m/%d/%Y %H:%M:%S")
     c.fix_capacity_unit(path, out, meta)
-    return pd.DataFrame(out), meta
+    return out, meta
