@@ -150,7 +150,7 @@ def charge_increments(
     inc = mid * dt / 3600.0
     if step_time_s is not None:
         st = np.asarray(step_time_s, dtype=float)
-        new = np.r_[False, st[1:] < st[:-1]][1:] & np.isfinite(st[1:]) & (dt > 0)
+        new = (st[1:] < st[:-1]) & np.isfinite(st[1:]) & (dt > 0)
         if new.any():
             k = np.flatnonzero(new)
             after = np.clip(st[1:][k], 0.0, dt[k])
@@ -250,6 +250,29 @@ def detect_cycles(
     return cyc_of_half[labels]
 
 
+def _fill_gaps(values: np.ndarray) -> np.ndarray:
+    """NaN filled with the previous value, leading NaN with the first value (ffill, bfill)."""
+    s = np.asarray(values, dtype=float)
+    valid = ~np.isnan(s)
+    if valid.all() or not valid.any():
+        return s.copy()
+    pos = np.where(valid, np.arange(s.size), 0)
+    np.maximum.accumulate(pos, out=pos)
+    out = s[pos]
+    first = int(np.argmax(valid))
+    out[:first] = s[first]
+    return out
+
+
+def _changes(x: np.ndarray) -> np.ndarray:
+    """1-based run number of each element: +1 wherever the value differs from the previous."""
+    out = np.ones(x.size, dtype=np.int64)
+    if x.size > 1:
+        np.cumsum(x[1:] != x[:-1], out=out[1:])
+        out[1:] += 1
+    return out
+
+
 def step_counts(current_A: Any, step_index: Any | None = None) -> np.ndarray:
     """``Step Count / 1``: 1-based, +1 at each change of the step index or current class.
 
@@ -270,13 +293,10 @@ def step_counts(current_A: Any, step_index: Any | None = None) -> np.ndarray:
     if step_index is not None:
         s = np.asarray(step_index, dtype=float)
         if np.isfinite(s).any():
-            s = pd.Series(s).ffill().bfill().to_numpy()
-            change = np.r_[False, s[1:] != s[:-1]]
-            return 1 + np.cumsum(change)
+            return _changes(_fill_gaps(s))
     thr = active_threshold(i)
     cls = np.where(np.abs(i) > thr, np.sign(i), 0.0)
-    change = np.r_[False, cls[1:] != cls[:-1]]
-    return 1 + np.cumsum(change)
+    return _changes(cls)
 
 
 def dc_current(data: pd.DataFrame) -> np.ndarray:
@@ -359,7 +379,7 @@ def _grouping(data: pd.DataFrame, cycles: str, dq: np.ndarray) -> np.ndarray:
     if cycles == "instrument":
         if INST_CYCLE not in data.columns:
             raise ParameterError("cycles='instrument': the file has no instrument cycle counter")
-        g = pd.Series(data[INST_CYCLE].to_numpy(float)).ffill().bfill().to_numpy()
+        g = _fill_gaps(data[INST_CYCLE].to_numpy(float))
         if not np.isfinite(g).any():
             raise ParameterError("cycles='instrument': the instrument cycle counter is empty")
         return g.astype(np.int64)

@@ -94,6 +94,49 @@ def _all_missing(v: Any) -> bool:
     return bool(pd.isna(v).all())
 
 
+_COLUMN_INDEX: dict[tuple[str, ...], pd.Index] = {}
+
+
+def _column_index(names: list[str]) -> pd.Index:
+    """``pd.Index(names)``; a copy of a cached one (building a text Index costs ~30 us)."""
+    key = tuple(names)
+    idx = _COLUMN_INDEX.get(key)
+    if idx is None:
+        if len(_COLUMN_INDEX) > 256:
+            _COLUMN_INDEX.clear()
+        idx = _COLUMN_INDEX[key] = pd.Index(names)
+    return idx.copy()  # a copy: a caller may rename its own table's columns
+
+
+def _table(cols: dict[str, Any], n: int) -> pd.DataFrame:
+    """One DataFrame from checked 1-D columns of length ``n``, in the order given.
+
+    Numeric numpy columns go in as they are; anything else (text, dates, extension arrays)
+    first takes the dtype pandas itself infers for it, so the table equals
+    ``pd.DataFrame(cols)``. Built with pandas' ``DataFrame._from_arrays`` (private, but the
+    constructor's own last step), which skips re-checking every column: about 5x faster on a
+    small file. If that call is not available, the public constructor builds it.
+    """
+    arrays = [
+        v
+        if isinstance(v, np.ndarray) and v.dtype.kind in "fiub"
+        else pd.Series(v, copy=False).array
+        for v in cols.values()
+    ]
+    from_arrays = getattr(pd.DataFrame, "_from_arrays", None)
+    if from_arrays is not None:
+        try:
+            return from_arrays(
+                arrays,
+                columns=_column_index(list(cols)),
+                index=pd.RangeIndex(n),
+                verify_integrity=False,
+            )
+        except (TypeError, ValueError):  # pragma: no cover - pandas changed the private call
+            pass
+    return pd.DataFrame(cols)
+
+
 def finish(
     data: pd.DataFrame | Mapping[str, Any], meta: dict[str, Any], path: Any = None
 ) -> pd.DataFrame:
@@ -146,8 +189,7 @@ def finish(
     )
     first = [k for k in (c.TIME, c.VOLTAGE, c.CURRENT, c.CYCLE, c.STEP) if k in cols]
     order = first + [k for k in cols if k not in first]
-    # copy=False: the readers do not keep their arrays (read-only ones were copied above)
-    out = pd.DataFrame({k: cols[k] for k in order}, copy=False)
+    out = _table({k: cols[k] for k in order}, n)
     out.attrs.update(attrs)
     out.attrs["current_kind"] = kind
     out.attrs["cycle_rule"] = "current"
