@@ -49,53 +49,78 @@ def read_binary(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     for line in buf.getvalue().splitlines():
         if line.strip():
             meta["warnings"].append(f"fastnda: {line.strip()}")
-    try:
-        df = pl_df.to_pandas()
-    except Exception as exc:  # pragma: no cover
-        raise c.fail(path, f"fastnda output could not be converted ({exc})") from exc
-    need = ("voltage_V", "current_mA", "total_time_s")
-    for n in need:
-        if n not in df.columns:
-            raise c.fail(path, f"fastnda output lacks '{n}'")
-    if len(df) == 0:
-        raise c.fail(path, "no data records")
-    out: dict[str, np.ndarray] = {
-        c.TIME: df["total_time_s"].to_numpy(float),
-        c.VOLTAGE: df["voltage_V"].to_numpy(float),
-        c.CURRENT: df["current_mA"].to_numpy(float) * 1e-3,
-    }
-    mapping = {c.TIME: "total_time_s", c.VOLTAGE: "voltage_V", c.CURRENT: "current_mA / 1000"}
-    if "unix_time_s" in df:
-        out[c.UNIX] = df["unix_time_s"].to_numpy(float)
-    if "step_time_s" in df:
-        out[c.STEP_TIME] = df["step_time_s"].to_numpy(float)
-    if "cycle_count" in df:
-        out[c.INST_CYCLE] = df["cycle_count"].to_numpy(float)
-        mapping[c.INST_CYCLE] = "cycle_count"
-    if "step_count" in df:
-        out[c.INST_STEP] = df["step_count"].to_numpy(float)
-    if "step_index" in df:
-        out[c.STEP_INDEX] = df["step_index"].to_numpy(float)
-    if "step_type" in df:
-        out["Step Type"] = df["step_type"].astype(str).to_numpy()
-    if "capacity_mAh" in df:
-        cap = df["capacity_mAh"].to_numpy(float) * 1e-3
-        out[c.CHG_CAP] = np.clip(cap, 0.0, None)
-        out[c.DCHG_CAP] = np.clip(-cap, 0.0, None)
-        mapping[c.CHG_CAP] = "capacity_mAh > 0"
-        mapping[c.DCHG_CAP] = "-capacity_mAh (< 0)"
-    if "energy_mWh" in df:
-        e = df["energy_mWh"].to_numpy(float) * 1e-3
-        out[c.CHG_E] = np.clip(e, 0.0, None)
-        out[c.DCHG_E] = np.clip(-e, 0.0, None)
-    for col in df.columns:
-        if "temperature_degC" in col:
-            out[c.TEMP] = df[col].to_numpy(float)
-            break
+    out, mapping = _fastnda_columns(path, pl_df)
     meta["column_mapping"] = mapping
     meta["units_found"] = {"time": "s", "voltage": "V", "current": "mA", "capacity": "mAh"}
     meta["parser"] = f"fastnda {getattr(fastnda, '__version__', '?')}"
     return out, meta
+
+
+def _float_column(pl_df: Any, name: str) -> np.ndarray:
+    """A numeric polars column as float64 numpy (nulls -> NaN).
+
+    Equals ``pl_df.to_pandas()[name].to_numpy(float)``: both take the column's own values
+    (float32 -> float64 is exact) and turn nulls into NaN, without building the pandas frame.
+    """
+    return np.asarray(pl_df.get_column(name).to_numpy(), dtype=float)
+
+
+def _step_type_text(pl_df: Any) -> Any:
+    """fastnda's categorical ``step_type`` as a pandas ``str`` array (nulls stay missing).
+
+    Same values and dtype as ``to_pandas()["step_type"].astype(str)``, which goes through
+    one Python object per row: here Arrow decodes the dictionary and pandas wraps the result.
+    """
+    import pyarrow as pa
+
+    arr = pl_df.get_column("step_type").to_arrow()
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(pa.large_string())
+    return pd.array(arr, dtype="str")
+
+
+def _fastnda_columns(path: Path, pl_df: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """BDF columns and their mapping from fastnda's polars frame, column by column."""
+    names = pl_df.columns
+    for n in ("voltage_V", "current_mA", "total_time_s"):
+        if n not in names:
+            raise c.fail(path, f"fastnda output lacks '{n}'")
+    if pl_df.height == 0:
+        raise c.fail(path, "no data records")
+    out: dict[str, Any] = {
+        c.TIME: _float_column(pl_df, "total_time_s"),
+        c.VOLTAGE: _float_column(pl_df, "voltage_V"),
+        c.CURRENT: _float_column(pl_df, "current_mA") * 1e-3,
+    }
+    mapping = {c.TIME: "total_time_s", c.VOLTAGE: "voltage_V", c.CURRENT: "current_mA / 1000"}
+    if "unix_time_s" in names:
+        out[c.UNIX] = _float_column(pl_df, "unix_time_s")
+    if "step_time_s" in names:
+        out[c.STEP_TIME] = _float_column(pl_df, "step_time_s")
+    if "cycle_count" in names:
+        out[c.INST_CYCLE] = _float_column(pl_df, "cycle_count")
+        mapping[c.INST_CYCLE] = "cycle_count"
+    if "step_count" in names:
+        out[c.INST_STEP] = _float_column(pl_df, "step_count")
+    if "step_index" in names:
+        out[c.STEP_INDEX] = _float_column(pl_df, "step_index")
+    if "step_type" in names:
+        out["Step Type"] = _step_type_text(pl_df)
+    if "capacity_mAh" in names:
+        cap = _float_column(pl_df, "capacity_mAh") * 1e-3
+        out[c.CHG_CAP] = np.clip(cap, 0.0, None)
+        out[c.DCHG_CAP] = np.clip(-cap, 0.0, None)
+        mapping[c.CHG_CAP] = "capacity_mAh > 0"
+        mapping[c.DCHG_CAP] = "-capacity_mAh (< 0)"
+    if "energy_mWh" in names:
+        e = _float_column(pl_df, "energy_mWh") * 1e-3
+        out[c.CHG_E] = np.clip(e, 0.0, None)
+        out[c.DCHG_E] = np.clip(-e, 0.0, None)
+    for col in names:
+        if "temperature_degC" in col:
+            out[c.TEMP] = _float_column(pl_df, col)
+            break
+    return out, mapping
 
 
 def _flat_common(
