@@ -8,12 +8,18 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from sianode.cycling import (
+    _changes,
+    _fill_gaps,
     charge_increments,
     cycle_table,
     detect_cycles,
     dqdv,
+    percentile_linear,
     plot_capacity,
     plot_dqdv,
     plot_voltage_capacity,
@@ -150,3 +156,29 @@ def test_cli_cycles_json(tmp_path):
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["bdf"].endswith(".bdf.csv")
     assert main(["cycles", str(tmp_path / "missing.csv")]) == 2
+
+
+# The fast helpers used by sianode.io.finish must equal the numpy/pandas expressions they
+# replace (reference: numpy.percentile's default "linear" method; pandas ffill().bfill()).
+_finite = st.floats(0.0, 1e3, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    arrays(np.float64, st.integers(1, 300), elements=_finite),
+    st.one_of(st.sampled_from([0.0, 0.5, 50.0, 99.5, 100.0]), st.floats(0.0, 100.0)),
+)
+def test_percentile_linear_equals_numpy(a, q):
+    assert percentile_linear(a.copy(), q) == np.percentile(a, q)
+
+
+@settings(max_examples=300, deadline=None)
+@given(arrays(np.float64, st.integers(1, 60), elements=st.sampled_from([0.0, 1.0, 2.0, np.nan])))
+def test_fill_gaps_and_changes_equal_pandas(s):
+    ref = pd.Series(s).ffill().bfill().to_numpy()
+    np.testing.assert_array_equal(_fill_gaps(s), ref)
+    if np.isfinite(s).any():
+        want = 1 + np.cumsum(np.r_[False, ref[1:] != ref[:-1]])
+        got = _changes(_fill_gaps(s))
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == want.dtype

@@ -32,28 +32,45 @@ from .detect import FORMATS, detect
 __all__ = ["read", "write_bdf", "detect", "FORMATS"]
 
 
-def _reader(fmt: str) -> Callable[..., tuple[c.Columns, dict[str, Any]]]:
-    from . import arbin, batterydata, bdf, biologic, generic, indigo, maccor, neware, novonix, pec
+_READERS: dict[str, Callable[..., tuple[c.Columns, dict[str, Any]]]] = {}
 
-    table: dict[str, Callable[..., tuple[c.Columns, dict[str, Any]]]] = {
-        "biologic_mpr": biologic.read_mpr,
-        "biologic_text": biologic.read_text,
-        "arbin_res": arbin.read_res,
-        "arbin_csv": arbin.read_csv,
-        "arbin_xlsx": arbin.read_xlsx,
-        "maccor": maccor.read,
-        "neware_nda": neware.read_binary,
-        "neware_ndax": neware.read_binary,
-        "neware_csv": neware.read_csv,
-        "neware_regular": neware.read_regular,
-        "pec": pec.read,
-        "novonix": novonix.read,
-        "indigo": indigo.read,
-        "batterydata": batterydata.read,
-        "bdf": bdf.read,
-        "generic": generic.read,
-    }
-    return table[fmt]
+
+def _reader(fmt: str) -> Callable[..., tuple[c.Columns, dict[str, Any]]]:
+    if not _READERS:  # imported on first use: each reader pulls in its own dependencies
+        from . import (
+            arbin,
+            batterydata,
+            bdf,
+            biologic,
+            generic,
+            indigo,
+            maccor,
+            neware,
+            novonix,
+            pec,
+        )
+
+        _READERS.update(
+            {
+                "biologic_mpr": biologic.read_mpr,
+                "biologic_text": biologic.read_text,
+                "arbin_res": arbin.read_res,
+                "arbin_csv": arbin.read_csv,
+                "arbin_xlsx": arbin.read_xlsx,
+                "maccor": maccor.read,
+                "neware_nda": neware.read_binary,
+                "neware_ndax": neware.read_binary,
+                "neware_csv": neware.read_csv,
+                "neware_regular": neware.read_regular,
+                "pec": pec.read,
+                "novonix": novonix.read,
+                "indigo": indigo.read,
+                "batterydata": batterydata.read,
+                "bdf": bdf.read,
+                "generic": generic.read,
+            }
+        )
+    return _READERS[fmt]
 
 
 def _check_sign(cols: dict[str, Any], meta: dict[str, Any]) -> None:
@@ -90,7 +107,7 @@ def _column_values(s: Any) -> Any:
 
 def _all_missing(v: Any) -> bool:
     if isinstance(v, np.ndarray) and v.dtype.kind == "f":
-        return bool(np.isnan(v).all())
+        return bool(v.size == 0 or (np.isnan(v[0]) and np.isnan(v).all()))
     return bool(pd.isna(v).all())
 
 

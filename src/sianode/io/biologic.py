@@ -116,14 +116,15 @@ _COLUMNS: dict[int, tuple[str, str]] = {
 _DATA_OFFSET = {2: 405, 3: 406, 10: 1007, 11: 1007}
 
 
-def _modules(path: Path, raw: bytes) -> dict[str, tuple[int, bytes]]:
+def _modules(path: Path, raw: bytes) -> dict[str, tuple[int, memoryview]]:
     """Split an .mpr into modules: short name -> (version, payload)."""
     if not raw:
         raise c.fail(path, "file is empty")
     if not raw.startswith(FILE_MAGIC):
         raise c.fail(path, "not a BioLogic .mpr file (missing 'BIO-LOGIC MODULAR FILE' header)")
     pos = 52
-    out: dict[str, tuple[int, bytes]] = {}
+    view = memoryview(raw)  # module payloads are zero-copy slices of the file's bytes
+    out: dict[str, tuple[int, memoryview]] = {}
     while pos < len(raw):
         if raw[pos : pos + 6] != b"MODULE":
             raise c.fail(path, f"corrupt module header at byte {pos}")
@@ -147,12 +148,14 @@ def _modules(path: Path, raw: bytes) -> dict[str, tuple[int, bytes]]:
             raise c.fail(
                 path, f"file is truncated (module '{short}' needs {end} bytes, file has {len(raw)})"
             )
-        out.setdefault(short, (version, raw[start:end]))
+        out.setdefault(short, (version, view[start:end]))
         pos = end
     return out
 
 
-def _data_module(path: Path, version: int, d: bytes) -> tuple[dict[str, np.ndarray], list[int]]:
+def _data_module(
+    path: Path, version: int, d: bytes | memoryview
+) -> tuple[dict[str, np.ndarray], list[int]]:
     if version not in _DATA_OFFSET:
         raise c.fail(path, f"unsupported 'VMP data' module version {version}")
     if len(d) < 8:
@@ -191,24 +194,17 @@ def _data_module(path: Path, version: int, d: bytes) -> tuple[dict[str, np.ndarr
             f" {dtype.itemsize} bytes (truncated or unknown layout)",
         )
     rec = np.frombuffer(d, dtype=dtype, count=n, offset=off)
-    cols: dict[str, np.ndarray] = {}
-    for name in dtype.names or ():
-        if name == "flags":
-            continue
-        cols[name] = rec[name].astype(float)
-    if flag_ids:
-        fl = rec["flags"]
-        for cid in flag_ids:
-            fname, mask = _FLAGS[cid]
-            shift = (mask & -mask).bit_length() - 1
-            cols[fname] = ((fl & mask) >> shift).astype(float)
+    # Views into the record array, in the file's own types: only the columns mapped to BDF
+    # are converted (to float, by `_normalise`), and the bit-packed flag columns (mode,
+    # ox/red, error, ...) are not decoded, since no BDF column comes from them.
+    cols: dict[str, np.ndarray] = {name: rec[name] for name in dtype.names or () if name != "flags"}
     return cols, ids
 
 
-def _settings_meta(payload: bytes) -> dict[str, Any]:
+def _settings_meta(payload: bytes | memoryview) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    text = payload.decode("latin-1", errors="replace")
-    m = re.search(r"[A-Za-z][ -~]{3,}", text[:400])
+    text = bytes(payload[:400]).decode("latin-1")  # Latin-1: one character per byte
+    m = re.search(r"[A-Za-z][ -~]{3,}", text)
     if m:
         out["comment"] = m.group(0).strip()
     return out
