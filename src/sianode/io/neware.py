@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import io
 import zipfile
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -332,6 +333,10 @@ def read_csv(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     return out, meta
 
 
+# Kinds of body lines of the regular export
+_BLANK, _CYC, _STEP, _REC = 0, 1, 2, 3
+
+
 def read_regular(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read a Neware "regular" CSV export (interleaved cycle, step and record rows)."""
     raw = c.read_bytes(path)
@@ -348,30 +353,34 @@ def read_regular(path: Path) -> tuple[c.Columns, dict[str, Any]]:
         and h_rec[:3] == ["", "", "DataPoint"]
     ):
         raise c.fail(path, "not a Neware regular export (three header lines expected)")
-    cyc_rows: list[str] = []
-    rec_rows: list[str] = []
-    rec_cycle: list[int] = []
-    rec_step: list[int] = []
-    step_rows: list[str] = []
-    cur_cycle = 0
-    cur_step = 0
-    for line in lines[3:]:
-        if not line.strip():
-            continue
-        if line.startswith(",,"):
-            rec_rows.append(line[2:])
-            rec_cycle.append(cur_cycle)
-            rec_step.append(cur_step)
-        elif line.startswith(","):
-            step_rows.append(line[1:])
-            cur_step += 1
-        else:
-            cyc_rows.append(line)
-            head = line.split(",", 1)[0]
-            try:
-                cur_cycle = int(head)
-            except ValueError as exc:
-                raise c.fail(path, f"bad cycle row '{line[:40]}'") from exc
+    # Each body line is a record (",,..."), a step (",...") or a cycle row; blank lines are
+    # skipped. Records take the number of step rows and the last cycle number above them:
+    # counted with cumulative sums over the line kinds instead of a loop over the lines.
+    body = lines[3:]
+    kind = np.array(
+        [
+            (_REC if ln.startswith(",,") else _STEP)
+            if ln.startswith(",")
+            else (_CYC if ln.strip() else _BLANK)
+            for ln in body
+        ],
+        dtype=np.int8,
+    )
+    is_rec = kind == _REC
+    is_step = kind == _STEP
+    is_cyc = kind == _CYC
+    cyc_rows = list(compress(body, is_cyc))
+    cyc_vals: list[int] = [0]  # cycle number before the first cycle row
+    for line in cyc_rows:
+        head = line.split(",", 1)[0]
+        try:
+            cyc_vals.append(int(head))
+        except ValueError as exc:
+            raise c.fail(path, f"bad cycle row '{line[:40]}'") from exc
+    rec_rows = [ln[2:] for ln in compress(body, is_rec)]
+    step_rows = [ln[1:] for ln in compress(body, is_step)]
+    rec_step = np.cumsum(is_step)[is_rec]
+    rec_cycle = np.array(cyc_vals, dtype=object)[np.cumsum(is_cyc)[is_rec]]
     if not rec_rows:
         raise c.fail(path, "no record rows")
     recs = _parse_csv(path, "\n".join(rec_rows), header=None)
@@ -387,7 +396,7 @@ def read_regular(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     steps = _parse_csv(path, "\n".join(step_rows), header=None)
     steps = steps.iloc[:, : len(h_step) - 1]
     steps.columns = h_step[1 : steps.shape[1] + 1]
-    step_no = np.asarray(rec_step) - 1
+    step_no = rec_step - 1
     if "Step Type" in steps.columns and step_no.size:
         types = steps["Step Type"].astype(str).to_numpy()
         out["Step Type"] = types[np.clip(step_no, 0, len(types) - 1)]
@@ -413,20 +422,44 @@ def read_regular(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     cyc = _parse_csv(path, "\n".join(cyc_rows), header=None)
     cyc = cyc.iloc[:, : len(h_cyc)]
     cyc.columns = h_cyc[: cyc.shape[1]]
-    summary = []
-    for _, row in cyc.iterrows():
-        entry = {"cycle": int(row["Cycle Index"])}
-        for key, name in (
-            ("Chg. Cap.(Ah)", "charge_Ah"),
-            ("DChg. Cap.(Ah)", "discharge_Ah"),
-            ("Chg.-DChg. Eff(%)", "efficiency_percent"),
-        ):
-            if key in cyc.columns:
-                entry[name] = float(pd.to_numeric(row[key], errors="coerce"))
-        summary.append(entry)
-    meta["instrument_cycles"] = summary
+    meta["instrument_cycles"] = _cycle_summary(cyc)
     c.fix_capacity_unit(path, out, meta)
     return out, meta
+
+
+_CYCLE_KEYS = (
+    ("Chg. Cap.(Ah)", "charge_Ah"),
+    ("DChg. Cap.(Ah)", "discharge_Ah"),
+    ("Chg.-DChg. Eff(%)", "efficiency_percent"),
+)
+
+
+def _cycle_summary(cyc: pd.DataFrame) -> list[dict[str, Any]]:
+    """The regular export's cycle rows as ``[{"cycle": n, "charge_Ah": ..., ...}]``.
+
+    ``DataFrame.iterrows`` builds each row from ``DataFrame.values``; taking the cells from
+    that same array gives the same values without a Series per row. With duplicate column
+    names (where a row lookup returns several cells) the rows are walked as before.
+    """
+    summary: list[dict[str, Any]] = []
+    if not cyc.columns.is_unique:
+        for _, row in cyc.iterrows():
+            entry = {"cycle": int(row["Cycle Index"])}
+            for key, name in _CYCLE_KEYS:
+                if key in cyc.columns:
+                    entry[name] = float(pd.to_numeric(row[key], errors="coerce"))
+            summary.append(entry)
+        return summary
+    values = cyc.values
+    cols = list(cyc.columns)
+    i_cycle = cols.index("Cycle Index")
+    found = [(cols.index(key), name) for key, name in _CYCLE_KEYS if key in cols]
+    for row in values:
+        entry = {"cycle": int(row[i_cycle])}
+        for j, name in found:
+            entry[name] = float(pd.to_numeric(row[j], errors="coerce"))
+        summary.append(entry)
+    return summary
 
 
 def is_ndax(raw: bytes, path: Path) -> bool:
