@@ -94,7 +94,8 @@ def read_bytes(path: Path, limit: int | None = None) -> bytes:
 
 def decode_text(path: Path, raw: bytes) -> str:
     """Decode text as UTF-8 (with BOM) or, failing that, Latin-1; reject binary content."""
-    if not raw.strip():
+    # bytes.isspace() tests the same ASCII whitespace as bytes.strip() strips, without a copy
+    if not raw or raw.isspace():
         raise fail(path, "file is empty")
     if b"\x00" in raw[:65536]:
         raise fail(path, "binary content where a text export was expected")
@@ -114,26 +115,124 @@ def unit_factor(path: Path, unit: str, table: dict[str, float], what: str) -> fl
 
 def parse_csv_text(
     path: Path,
-    text: str,
+    text: str | bytes,
     sep: str = ",",
     decimal: str = ".",
     header: int | None = 0,
     names: list[str] | None = None,
+    encoding: str = "utf-8",
+    usecols: list[int] | None = None,
 ) -> pd.DataFrame:
-    """Parse delimited text with pandas' C engine; errors become ParsingError."""
+    """Parse delimited text with pandas' C engine; errors become ParsingError.
+
+    ``text`` may be the encoded bytes (``encoding``, no BOM): pandas' C parser turns a text
+    buffer into UTF-8 bytes before tokenising, so bytes of the same characters give the same
+    table without the copy. ``usecols`` (column positions) is passed to pandas as it is.
+    """
     try:
         return pd.read_csv(
-            io.StringIO(text),
+            io.BytesIO(text) if isinstance(text, bytes) else io.StringIO(text),
             sep=sep,
             decimal=decimal,
             header=header,
             names=names,
             low_memory=False,
             skipinitialspace=False,
+            encoding=encoding if isinstance(text, bytes) else None,
+            usecols=usecols,
         )
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise fail(path, f"malformed table ({first})") from exc
+
+
+# Bytes of the line breaks of str.splitlines() that pandas' tokenizer does not break lines at
+# (\v, \f, \x1c-\x1e, NEL as Latin-1 or UTF-8 \xc2\x85, LS and PS as UTF-8 \xe2\x80\xa8/9).
+# \x85 also occurs inside other UTF-8 characters: such a file merely takes the exact path.
+# (One `in` per byte is memchr-fast; a regex scan of a few MB is 10-40x slower.)
+_ODD_BREAK_BYTES = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\x85")
+_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+def _has_odd_break(raw: bytes) -> bool:
+    if any(b in raw for b in _ODD_BREAK_BYTES):
+        return True
+    # a 3-byte needle is searched ~20x slower than one byte: look for the lead byte first
+    return b"\xe2" in raw and (b"\xe2\x80\xa8" in raw or b"\xe2\x80\xa9" in raw)
+
+
+class TextLines:
+    """A text export split into lines exactly as ``decode_text(...).splitlines()`` does.
+
+    Readers that find a header line and hand the lines after it to pandas used to split the
+    whole file and join the table back (``"\\n".join(lines[k:])``). When the file has no line
+    break other than ``\\r``, ``\\n`` and ``\\r\\n`` (the ones pandas' tokenizer also breaks
+    at), the table is instead the file's own bytes from line ``k`` on: the same rows and
+    fields, since a UTF-8 or Latin-1 ``\\r``/``\\n`` byte is always that character. Only the
+    first lines are then split and decoded. Otherwise everything is done as before.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file (for error messages).
+    raw : bytes
+        Its content; the checks of :func:`decode_text` apply.
+    """
+
+    def __init__(self, path: Path, raw: bytes) -> None:
+        self.path = path
+        self.raw = raw
+        self.text = decode_text(path, raw)
+        # decode_text decodes as UTF-8 (BOM dropped) unless that fails; the bytes of the
+        # text are then raw minus the BOM, or raw read as Latin-1.
+        # (a UTF-8 decode of non-ASCII bytes is shorter than they are, a Latin-1 one is not)
+        utf8 = len(self.text) != len(raw) or raw.isascii()
+        self.encoding = "utf-8" if utf8 else "latin-1"
+        self.bom = 3 if utf8 and raw.startswith(b"\xef\xbb\xbf") else 0
+        self.fast = not _has_odd_break(raw)
+        self._lines: list[str] | None = None if self.fast else self.text.splitlines()
+        self._starts: list[int] = [self.bom]  # byte offset of each line start found so far
+        self._scan = self.bom
+        self._done = False
+
+    def _find(self, n: int) -> None:
+        """Record the starts of the first ``n`` lines (fewer when the file is shorter)."""
+        while len(self._starts) < n + 1 and not self._done:
+            m = _BREAK.search(self.raw, self._scan)
+            if m is None:
+                self._done = True
+                break
+            self._scan = m.end()
+            if self._scan < len(self.raw):
+                self._starts.append(self._scan)
+            else:
+                self._done = True
+
+    def head(self, n: int) -> list[str]:
+        """The first ``n`` lines (``splitlines()[:n]``)."""
+        if self._lines is not None:
+            return self._lines[:n]
+        self._find(n)
+        if len(self._starts) > n:
+            end = self._starts[n]
+        else:
+            end = len(self.raw)
+        return self.raw[self.bom : end].decode(self.encoding).splitlines()[:n]
+
+    def rest(self, k: int) -> str | bytes:
+        """Lines ``k`` onwards for :func:`parse_csv_text` (``encoding=self.encoding``).
+
+        The bytes of the file from line ``k`` on, or ``"\\n".join(lines[k:])`` on the exact
+        path; ``k`` must be a line that :meth:`head` returned.
+        """
+        if self._lines is not None:
+            return "\n".join(self._lines[k:])
+        self._find(k)
+        body = self.raw[self._starts[k] :] if k < len(self._starts) else b""
+        if b"\r" in body and b'"' in body:
+            # a quoted field may hold a \r\n, which the joined lines turn into \n
+            return "\n".join(self.text.splitlines()[k:])
+        return body
 
 
 def n_rows(df: pd.DataFrame | Mapping[str, Any]) -> int:
@@ -208,8 +307,70 @@ def _hms_arrow(s: pd.Series) -> np.ndarray | None:
     return d * 86400.0 + h * 3600.0 + m * 60.0 + sec
 
 
+def _arrow_strings(values: Any) -> Any:
+    """``values`` as one pyarrow (large) string array without nulls, or None."""
+    try:
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover
+        return None
+    try:
+        arr = pa.array(values)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if isinstance(arr, pa.ChunkedArray):  # pragma: no cover - pandas gives one chunk here
+        arr = arr.combine_chunks()
+    if arr.null_count or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    return arr
+
+
+# _HMS with spaces (the only whitespace taken here) where it has \s, and around the value.
+_HMS_CHECK = r"^ *(?:\d+ *d *)?\d+:\d{1,2}:\d+(?:\.\d*)? *$"
+
+
+def _hms_split(values: Any) -> np.ndarray | None:
+    """Fast path of :func:`hms_to_seconds` without regex captures (slow in RE2).
+
+    Every raw value must match :data:`_HMS_CHECK` (RE2: ASCII digits). Such a value,
+    stripped by ``str.strip``, matches :data:`_HMS` with the same digit groups: removing its
+    spaces and reading ``d`` as ``:`` leaves ``[days:]h:m:s``, split at ``:`` into exactly
+    those groups. They are cast to float64 by
+    pyarrow and combined as :func:`_hms_arrow` does, so the result is the same array.
+    None (use the other paths) for anything else, or when only some values have days.
+    """
+    arr = _arrow_strings(values)
+    if arr is None or len(arr) == 0:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        if not pc.all(pc.match_substring_regex(arr, _HMS_CHECK)).as_py():
+            return None
+        parts = pc.split_pattern(
+            pc.replace_substring(pc.replace_substring(arr, " ", ""), "d", ":"), ":"
+        )
+        n_parts = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
+        width = int(n_parts[0])
+        if np.any(n_parts != width):
+            return None
+        flat = parts.flatten()
+        if width == 4:
+            if pc.max(pc.utf8_length(flat[::4])).as_py() > 15:  # as _hms_arrow
+                return None
+        nums = pc.cast(flat, pa.float64()).to_numpy(zero_copy_only=False).reshape(-1, width)
+    except (pa.ArrowException, ValueError, TypeError):
+        return None
+    d = nums[:, 0] if width == 4 else np.zeros(len(nums))
+    h, m, sec = (np.ascontiguousarray(nums[:, j]) for j in range(width - 3, width))
+    return d * 86400.0 + h * 3600.0 + m * 60.0 + sec
+
+
 def hms_to_seconds(path: Path, values: pd.Series, what: str) -> np.ndarray:
     """Parse ``[Dd ]HH:MM:SS[.fff]`` durations (hours may exceed 24) to seconds, vectorised."""
+    fast = _hms_split(values)
+    if fast is not None:
+        return fast
     s = values.astype(str).str.strip()
     fast = _hms_arrow(s)
     if fast is not None:
@@ -310,10 +471,132 @@ def _unix_arrow(s: pd.Series, fmt: str) -> np.ndarray | None:
         return None
 
 
+def fixed_width_bytes(values: Any) -> np.ndarray | None:
+    """The UTF-8 bytes of string values as an ``(n, width)`` uint8 matrix, or None.
+
+    None unless every value is a string (no missing value) of the same byte width; the
+    matrix is a view of the pyarrow buffer, no per-value Python work.
+    """
+    arr = _arrow_strings(values)
+    if arr is None or len(arr) == 0:
+        return None
+    import pyarrow as pa
+
+    off_type: Any = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    bufs = arr.buffers()
+    off = np.frombuffer(
+        bufs[1], dtype=off_type, count=len(arr) + 1, offset=arr.offset * np.dtype(off_type).itemsize
+    )
+    width = int(off[1] - off[0])
+    if width == 0 or int(off[-1] - off[0]) != width * len(arr) or np.any(np.diff(off) != width):
+        return None
+    data = np.frombuffer(bufs[2], dtype=np.uint8, count=int(off[-1] - off[0]), offset=int(off[0]))
+    return data.reshape(len(arr), width)
+
+
+def _digits(b: np.ndarray) -> np.ndarray:
+    """Integer value of each row of a uint8 matrix of ASCII digits."""
+    out = np.zeros(b.shape[0], dtype=np.int64)
+    for k in range(b.shape[1]):
+        out = out * 10 + (b[:, k].astype(np.int64) - 48)
+    return out
+
+
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+_FIXED_FIELDS = {"%Y": 4, "%m": 2, "%d": 2, "%H": 2, "%I": 2, "%M": 2, "%S": 2, "%p": 2}
+
+
+def _unix_fixed(values: Any, fmt: str) -> np.ndarray | None:
+    """Fast path of :func:`to_unix` for fixed-width values, from the bytes with numpy.
+
+    Used only when every value is the canonical zero-padded form of ``fmt`` (digits where
+    fields are, ``AM``/``PM`` for ``%p``, the format's literal characters elsewhere, no
+    surrounding space) and a real date and time (month, day, hour, minute, second in range;
+    year 1900-2200). Such values are exactly those :func:`_unix_arrow` accepts (its pattern
+    matches, strptime needs no roll-over), and its result is the epoch second of the naive
+    date-time, the integer computed here from the civil-date day count. Otherwise None.
+    """
+    pos: dict[str, int] = {}
+    lit: dict[int, int] = {}
+    k = w = 0
+    while k < len(fmt):
+        tok = fmt[k : k + 2]
+        if tok in _FIXED_FIELDS:
+            if tok in pos:
+                return None
+            pos[tok] = w
+            w += _FIXED_FIELDS[tok]
+            k += 2
+        elif fmt[k] == "%" or not fmt[k].isascii():
+            return None
+        else:
+            lit[w] = ord(fmt[k])
+            w += 1
+            k += 1
+    if not {"%Y", "%m", "%d", "%M", "%S"} <= set(pos) or ("%H" in pos) == ("%I" in pos):
+        return None
+    if ("%I" in pos) != ("%p" in pos):
+        return None
+    b = fixed_width_bytes(values)
+    if b is None or b.shape[1] != w:
+        return None
+    digit = np.ones(w, dtype=bool)
+    digit[list(lit)] = False
+    if "%p" in pos:
+        digit[pos["%p"] : pos["%p"] + 2] = False
+    if any(np.any(b[:, j] != ch) for j, ch in lit.items()):
+        return None
+    if np.any(b[:, digit] - ord("0") > 9):  # uint8: bytes below "0" wrap round to > 9
+        return None
+
+    def field(tok: str) -> np.ndarray:
+        j = pos[tok]
+        return _digits(b[:, j : j + _FIXED_FIELDS[tok]])
+
+    y, mo, d, mi, ss = (field(t) for t in ("%Y", "%m", "%d", "%M", "%S"))
+    if "%I" in pos:
+        j = pos["%p"]
+        am = (b[:, j] == ord("A")) & (b[:, j + 1] == ord("M"))
+        pm = (b[:, j] == ord("P")) & (b[:, j + 1] == ord("M"))
+        hi = field("%I")
+        if not np.all(am | pm) or np.any(hi < 1) or np.any(hi > 12):
+            return None
+        hh = hi % 12 + np.where(pm, 12, 0)
+    else:
+        hh = field("%H")
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    mo_c = np.clip(mo, 0, 12)
+    dim = _DAYS_IN_MONTH[mo_c] + ((mo_c == 2) & leap)
+    valid = (
+        (y >= 1900)
+        & (y <= 2200)
+        & (mo >= 1)
+        & (mo <= 12)
+        & (d >= 1)
+        & (d <= dim)
+        & (hh <= 23)
+        & (mi <= 59)
+        & (ss <= 59)
+    )
+    if not np.all(valid):
+        return None
+    # days since 1970-01-01 of the proleptic Gregorian date (March-based computing year)
+    yy = y - (mo <= 2)
+    era = yy // 400
+    yoe = yy - era * 400
+    doy = (153 * ((mo + 9) % 12) + 2) // 5 + d - 1
+    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    return (days * 86400 + hh * 3600 + mi * 60 + ss).astype(float)
+
+
 def to_unix(path: Path, values: pd.Series, fmt: str | None = None) -> np.ndarray:
     """Parse date-time strings to Unix seconds (naive times taken as UTC); NaN on failure."""
     import warnings
 
+    if fmt is not None and len(values):
+        fast = _unix_fixed(values, fmt)
+        if fast is not None:
+            return fast
     try:
         s = values.astype(str).str.strip()
         fast = _unix_arrow(s, fmt) if fmt is not None and len(s) else None

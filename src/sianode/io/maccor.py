@@ -31,6 +31,19 @@ def _header_index(path: Path, lines: list[str]) -> int:
     raise c.fail(path, "no 'Rec#' column header in the first 50 lines (not a Maccor export)")
 
 
+_ASCII_WS = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _blank(body: str | bytes, encoding: str) -> bool:
+    """``not text.strip()`` for the text of ``body`` (str, or bytes in ``encoding``)."""
+    if isinstance(body, str):
+        return not body.strip()
+    rest = body.lstrip(_ASCII_WS)  # what str.strip() removes among ASCII characters
+    if rest and rest[0] < 0x80:
+        return False  # an ASCII non-space character
+    return not body.decode(encoding).strip()
+
+
 def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read one Maccor text export.
 
@@ -39,15 +52,14 @@ def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     (pandas.DataFrame, dict)
         BDF table and metadata (header text, time unit found).
     """
-    raw = c.read_bytes(path)
-    text = c.decode_text(path, raw)
-    lines = text.splitlines()
+    src = c.TextLines(path, c.read_bytes(path))
+    lines = src.head(50)
     k = _header_index(path, lines)
     names = [h.strip() for h in lines[k].split("\t")]
-    body = "\n".join(lines[k + 1 :])
-    if not body.strip():
+    body = src.rest(k + 1)
+    if _blank(body, src.encoding):
         raise c.fail(path, "no data rows after the header")
-    df = c.parse_csv_text(path, body, sep="\t", header=None)
+    df = c.parse_csv_text(path, body, sep="\t", header=None, encoding=src.encoding)
     if df.shape[1] < len(names):
         raise c.fail(path, f"rows have {df.shape[1]} fields, header has {len(names)}")
     df = df.iloc[:, : len(names)]

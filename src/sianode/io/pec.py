@@ -20,10 +20,9 @@ _UNIT_ALIASES = {"seconds": "s", "second": "s", "minutes": "min", "hours": "h"}
 
 def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read a PEC CSV export."""
-    raw = c.read_bytes(path)
-    text = c.decode_text(path, raw)
-    lines = text.splitlines()
-    k = next((n for n, line in enumerate(lines[:200]) if line.startswith("Test,Cell,")), None)
+    src = c.TextLines(path, c.read_bytes(path))
+    lines = src.head(200)
+    k = next((n for n, line in enumerate(lines) if line.startswith("Test,Cell,")), None)
     if k is None:
         raise c.fail(path, "no 'Test,Cell,...' data header in the first 200 lines (not a PEC file)")
     meta = c.base_metadata(path, "pec", "PEC (SBT)")
@@ -35,7 +34,7 @@ def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
         if key.endswith(":"):
             info[key[:-1].strip()] = val.strip().strip(",")
     meta["header"] = info
-    df = c.parse_csv_text(path, "\n".join(lines[k:]))
+    df = c.parse_csv_text(path, src.rest(k), encoding=src.encoding)
     if len(df) == 0:
         raise c.fail(path, "no data rows")
     out: dict[str, np.ndarray] = {}
