@@ -201,6 +201,19 @@ def test_batch_survives_a_failing_design(dense):
     br = simulate_batch(cells, tabs)
     assert br.status[0] == "completed" and "died" in br.status[1]
     assert len(br.cycles[1]) >= 1
+    # a cycle no design reached is NaN for all, not an IndexError
+    assert np.isnan(br.retention(500)).all()
+
+
+def test_empty_batch_is_an_empty_result():
+    """No designs: nothing runs, and the result has no rows (it used to raise numpy's
+    "need at least one array to concatenate")."""
+    from sianode.simulation.resolved import simulate_resolved_batch
+
+    for br in (simulate_batch([], []), simulate_resolved_batch([], [])):
+        assert br.status == [] and br.cycles == []
+        assert br.n_cycles.shape == (0,)
+        assert br.retention(5).shape == (0,)
 
 
 def test_study_first_cycle_numbers_are_physical(dense):

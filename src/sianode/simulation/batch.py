@@ -74,6 +74,18 @@ class BatchResult:
     composite_mass_g: float | None = None
     _frames: list[pd.DataFrame] | None = None
 
+    @classmethod
+    def empty(cls, composite_mass_g: float | None = None) -> BatchResult:
+        """The result of a batch with no designs (nothing is run)."""
+        return cls(
+            status=[],
+            status_code=np.zeros(0, dtype=np.int64),
+            n_cycles=np.zeros(0, dtype=np.int64),
+            raw=np.zeros((0, 1, K.NCY)),
+            cells=[],
+            composite_mass_g=composite_mass_g,
+        )
+
     @property
     def cycles(self) -> list[pd.DataFrame]:
         """Per-cycle table of each design (same schema as a single run)."""
@@ -93,7 +105,8 @@ class BatchResult:
         col = self._column(f"{which}_C") / 3600.0
         out = np.full(len(self.cells), np.nan)
         ok = self.n_cycles >= cycle
-        out[ok] = col[ok, cycle - 1]
+        if ok.any():  # else the cycle may lie beyond the stored columns
+            out[ok] = col[ok, cycle - 1]
         return out
 
     def retention(self, cycle: int) -> np.ndarray:
@@ -156,6 +169,8 @@ def simulate_batch(
     -------
     BatchResult
     """
+    if not cells and not protocols:
+        return BatchResult.empty(composite_mass_g)
     P, O, offsets, cat, max_cyc = pack_designs(cells, protocols, options)
     st, nc, out = _run_many(
         P,

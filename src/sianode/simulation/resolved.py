@@ -1341,6 +1341,8 @@ def simulate_resolved_batch(
     """
     from .batch import BatchResult, pack_designs
 
+    if not cells and not protocols:
+        return BatchResult.empty(composite_mass_g)
     P, O, offsets, cat, max_cyc = pack_designs(cells, protocols, options)
     eps = np.array([c.i0_regularisation for c in cells], dtype=np.float64)
     sig_s = -1.0 if electronic_conductivity is None else float(electronic_conductivity)
