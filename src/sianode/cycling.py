@@ -234,12 +234,12 @@ def half_cycle_labels(current_A: Any, dq_Ah: Any | None = None) -> tuple[np.ndar
         if starts.size <= 1:
             break
         # charge of each segment: from its start to the next segment's start
-        bounds = np.append(starts, n)
         qseg = np.add.reduceat(q, starts)
         top = float(np.max(qseg))
         tiny = np.flatnonzero(qseg < MERGE_FRACTION * top)
         if tiny.size == 0:
             break
+        bounds = np.append(starts, n)
         for k in tiny:
             new_sign = signs[k - 1] if k > 0 else signs[k + 1]
             seg = slice(bounds[k], bounds[k + 1])
