@@ -146,6 +146,48 @@ def parse_csv_text(
         raise fail(path, f"malformed table ({first})") from exc
 
 
+def parse_csv_subset(
+    path: Path, data: bytes, sep: str, usecols: list[int], encoding: str
+) -> tuple[pd.DataFrame, int] | None:
+    """Columns ``usecols`` of a headerless table, when provably as in the full parse.
+
+    pandas parses the columns of a table independently, so a column read alone has the
+    values and dtype it has in the full table, with one catch: with ``usecols`` pandas no
+    longer rejects rows with more fields than the first row. So the last column of the first
+    row is read too, and the table is accepted only when that column has no missing value
+    (every row has at least ``n`` fields) and the separator count is exactly ``rows * (n -
+    1)`` (so none has more): then the full parse would succeed with the same rows. Without
+    quote characters, every separator byte separates two fields of one row.
+
+    Returns
+    -------
+    (pandas.DataFrame, int) or None
+        The columns (labelled by position, as with ``header=None``) and the row width ``n``;
+        None when the check fails or does not apply (the caller parses the whole table).
+    """
+    sep_b = sep.encode()
+    if len(sep_b) != 1 or b'"' in data:
+        return None
+    m = _BREAK.search(data)
+    first = data[: m.start()] if m else data
+    if not first:
+        return None
+    n = first.count(sep_b) + 1
+    df = parse_csv_text(
+        path,
+        data,
+        sep=sep,
+        header=None,
+        encoding=encoding,
+        usecols=sorted({j for j in usecols if j < n} | {n - 1}),
+    )
+    if list(df.columns)[-1] != n - 1 or df[n - 1].isna().any():
+        return None
+    if data.count(sep_b) != len(df) * (n - 1):
+        return None
+    return df, n
+
+
 # Bytes of the line breaks of str.splitlines() that pandas' tokenizer does not break lines at
 # (\v, \f, \x1c-\x1e, NEL as Latin-1 or UTF-8 \xc2\x85, LS and PS as UTF-8 \xe2\x80\xa8/9).
 # \x85 also occurs inside other UTF-8 characters: such a file merely takes the exact path.

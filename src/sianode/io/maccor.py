@@ -31,6 +31,8 @@ def _header_index(path: Path, lines: list[str]) -> int:
     raise c.fail(path, "no 'Rec#' column header in the first 50 lines (not a Maccor export)")
 
 
+# Columns read by name below (besides the test and step time).
+_USED = ("Volts", "Amps", "State", "Amp-hr", "Watt-hr", "Cyc#", "Step", "DPt Time")
 _ASCII_WS = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 
 
@@ -59,24 +61,39 @@ def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     body = src.rest(k + 1)
     if _blank(body, src.encoding):
         raise c.fail(path, "no data rows after the header")
-    df = c.parse_csv_text(path, body, sep="\t", header=None, encoding=src.encoding)
-    if df.shape[1] < len(names):
-        raise c.fail(path, f"rows have {df.shape[1]} fields, header has {len(names)}")
-    df = df.iloc[:, : len(names)]
     # duplicate names (e.g. 'Units' after every Aux column) get suffixes
     seen: dict[str, int] = {}
     uniq = []
     for n in names:
         seen[n] = seen.get(n, 0) + 1
         uniq.append(n if seen[n] == 1 else f"{n}.{seen[n] - 1}")
-    df.columns = uniq
+    tcol = next(
+        (n for n in uniq if n.replace(" ", "").lower().startswith(("test(", "testtime"))), None
+    )
+    scol = next(
+        (n for n in uniq if n.replace(" ", "").lower().startswith(("step(", "steptime"))), None
+    )
+    df = None
+    if isinstance(body, bytes) and len(set(uniq)) == len(uniq):
+        # only the columns read below (the same values: see parse_csv_subset)
+        want = [uniq.index(n) for n in (tcol, scol, *_USED) if n in uniq]
+        sub = c.parse_csv_subset(path, body, "\t", want, src.encoding)
+        if sub is not None:
+            df, n_fields = sub
+            if n_fields < len(names):
+                raise c.fail(path, f"rows have {n_fields} fields, header has {len(names)}")
+            df = df[[j for j in df.columns if j < len(names)]]
+            df.columns = [uniq[j] for j in df.columns]
+    if df is None:
+        df = c.parse_csv_text(path, body, sep="\t", header=None, encoding=src.encoding)
+        if df.shape[1] < len(names):
+            raise c.fail(path, f"rows have {df.shape[1]} fields, header has {len(names)}")
+        df = df.iloc[:, : len(names)]
+        df.columns = uniq
     meta = c.base_metadata(path, "maccor", "Maccor (text export)")
     meta["header"] = "\n".join(lines[:k])[:4000]
     out: dict[str, np.ndarray] = {}
     mapping = meta["column_mapping"]
-    tcol = next(
-        (n for n in uniq if n.replace(" ", "").lower().startswith(("test(", "testtime"))), None
-    )
     if tcol is None:
         raise c.fail(path, "missing test-time column (Test (Sec), Test (Min) or TestTime)")
     unit = c.split_label(tcol)[1]
@@ -92,9 +109,6 @@ def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
         out[c.TIME] = c.hms_to_seconds(path, df[tcol], tcol)
         meta["units_found"]["time"] = "Dd HH:MM:SS"
     mapping[c.TIME] = tcol
-    scol = next(
-        (n for n in uniq if n.replace(" ", "").lower().startswith(("step(", "steptime"))), None
-    )
     if scol is not None:
         sunit = c.split_label(scol)[1]
         if sunit:
