@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import io
 import zipfile
+from collections.abc import Callable
 from itertools import compress
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,9 @@ import numpy as np
 import pandas as pd
 
 from . import _common as c
+from . import neware_nda
+
+_UNITS = {"time": "s", "voltage": "V", "current": "mA", "capacity": "mAh"}
 
 
 def read_binary(path: Path) -> tuple[c.Columns, dict[str, Any]]:
@@ -38,6 +42,26 @@ def read_binary(path: Path) -> tuple[c.Columns, dict[str, Any]]:
         import fastnda
     except ImportError as exc:  # pragma: no cover
         raise c.fail(path, "reading Neware binaries needs fastnda (pip install fastnda)") from exc
+    if path.suffix.lower() == ".nda" and raw[:6] == b"NEWARE":
+        # nda 26/29: own numpy reader with fastnda's exact output (None: fastnda reads it)
+        full = c.read_bytes(path)
+        cols = neware_nda.read(path, full)
+        if cols is not None:
+            meta = c.base_metadata(path, "neware_nda", "Neware BTS")
+            out, mapping = _fastnda_columns(
+                path,
+                list(cols),
+                len(cols["voltage_V"]),
+                lambda name: np.asarray(cols[name], dtype=float),
+                lambda: pd.array(cols["step_type"], dtype="str"),
+            )
+            meta["column_mapping"] = mapping
+            meta["units_found"] = dict(_UNITS)
+            meta["parser"] = (
+                f"sianode nda {full[14]} reader"
+                f" (output checked equal to fastnda {neware_nda.CHECKED_FASTNDA[-1]})"
+            )
+            return out, meta
     buf = io.StringIO()
     try:
         with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
@@ -50,9 +74,15 @@ def read_binary(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     for line in buf.getvalue().splitlines():
         if line.strip():
             meta["warnings"].append(f"fastnda: {line.strip()}")
-    out, mapping = _fastnda_columns(path, pl_df)
+    out, mapping = _fastnda_columns(
+        path,
+        pl_df.columns,
+        pl_df.height,
+        lambda name: _float_column(pl_df, name),
+        lambda: _step_type_text(pl_df),
+    )
     meta["column_mapping"] = mapping
-    meta["units_found"] = {"time": "s", "voltage": "V", "current": "mA", "capacity": "mAh"}
+    meta["units_found"] = dict(_UNITS)
     meta["parser"] = f"fastnda {getattr(fastnda, '__version__', '?')}"
     return out, meta
 
@@ -80,46 +110,56 @@ def _step_type_text(pl_df: Any) -> Any:
     return pd.array(arr, dtype="str")
 
 
-def _fastnda_columns(path: Path, pl_df: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    """BDF columns and their mapping from fastnda's polars frame, column by column."""
-    names = pl_df.columns
+def _fastnda_columns(
+    path: Path,
+    names: list[str],
+    height: int,
+    col: Callable[[str], np.ndarray],
+    step_type: Callable[[], Any],
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """BDF columns and their mapping from fastnda's columns.
+
+    ``names`` are fastnda's column names, ``height`` its number of rows, ``col(name)`` a
+    numeric column as float64 and ``step_type()`` the step type names as a pandas ``str``
+    array; from fastnda's polars frame or from :mod:`.neware_nda`.
+    """
     for n in ("voltage_V", "current_mA", "total_time_s"):
         if n not in names:
             raise c.fail(path, f"fastnda output lacks '{n}'")
-    if pl_df.height == 0:
+    if height == 0:
         raise c.fail(path, "no data records")
     out: dict[str, Any] = {
-        c.TIME: _float_column(pl_df, "total_time_s"),
-        c.VOLTAGE: _float_column(pl_df, "voltage_V"),
-        c.CURRENT: _float_column(pl_df, "current_mA") * 1e-3,
+        c.TIME: col("total_time_s"),
+        c.VOLTAGE: col("voltage_V"),
+        c.CURRENT: col("current_mA") * 1e-3,
     }
     mapping = {c.TIME: "total_time_s", c.VOLTAGE: "voltage_V", c.CURRENT: "current_mA / 1000"}
     if "unix_time_s" in names:
-        out[c.UNIX] = _float_column(pl_df, "unix_time_s")
+        out[c.UNIX] = col("unix_time_s")
     if "step_time_s" in names:
-        out[c.STEP_TIME] = _float_column(pl_df, "step_time_s")
+        out[c.STEP_TIME] = col("step_time_s")
     if "cycle_count" in names:
-        out[c.INST_CYCLE] = _float_column(pl_df, "cycle_count")
+        out[c.INST_CYCLE] = col("cycle_count")
         mapping[c.INST_CYCLE] = "cycle_count"
     if "step_count" in names:
-        out[c.INST_STEP] = _float_column(pl_df, "step_count")
+        out[c.INST_STEP] = col("step_count")
     if "step_index" in names:
-        out[c.STEP_INDEX] = _float_column(pl_df, "step_index")
+        out[c.STEP_INDEX] = col("step_index")
     if "step_type" in names:
-        out["Step Type"] = _step_type_text(pl_df)
+        out["Step Type"] = step_type()
     if "capacity_mAh" in names:
-        cap = _float_column(pl_df, "capacity_mAh") * 1e-3
+        cap = col("capacity_mAh") * 1e-3
         out[c.CHG_CAP] = np.clip(cap, 0.0, None)
         out[c.DCHG_CAP] = np.clip(-cap, 0.0, None)
         mapping[c.CHG_CAP] = "capacity_mAh > 0"
         mapping[c.DCHG_CAP] = "-capacity_mAh (< 0)"
     if "energy_mWh" in names:
-        e = _float_column(pl_df, "energy_mWh") * 1e-3
+        e = col("energy_mWh") * 1e-3
         out[c.CHG_E] = np.clip(e, 0.0, None)
         out[c.DCHG_E] = np.clip(-e, 0.0, None)
-    for col in names:
-        if "temperature_degC" in col:
-            out[c.TEMP] = _float_column(pl_df, col)
+    for name in names:
+        if "temperature_degC" in name:
+            out[c.TEMP] = col(name)
             break
     return out, mapping
 
