@@ -105,6 +105,20 @@ def decode_text(path: Path, raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
+def text_bytes(path: Path, raw: bytes) -> tuple[str, bytes, str]:
+    """:func:`decode_text`, plus the text's bytes for :func:`parse_csv_text` and their codec.
+
+    The bytes are ``raw`` without a UTF-8 BOM (UTF-8) or ``raw`` itself (Latin-1): parsing
+    them with that encoding gives the table of the decoded text, without pandas encoding a
+    text buffer back to bytes.
+    """
+    text = decode_text(path, raw)
+    # a UTF-8 decode of non-ASCII bytes is shorter than they are, a Latin-1 one is not
+    if len(text) != len(raw) or raw.isascii():
+        return text, raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw, "utf-8"
+    return text, raw, "latin-1"
+
+
 def unit_factor(path: Path, unit: str, table: dict[str, float], what: str) -> float:
     """Multiplier from ``unit`` to the BDF unit of ``what``; ParsingError for unknown units."""
     key = unit.strip().lower().replace(" ", "").replace("·", ".")

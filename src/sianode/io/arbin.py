@@ -86,9 +86,8 @@ def _normalise(
 
 def read_csv(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read an Arbin MITS Pro CSV export (``Data_Point,Test_Time,...``)."""
-    raw = c.read_bytes(path)
-    text = c.decode_text(path, raw)
-    df = c.parse_csv_text(path, text)
+    _, data, enc = c.text_bytes(path, c.read_bytes(path))
+    df = c.parse_csv_text(path, data, encoding=enc)
     meta = c.base_metadata(path, "arbin_csv", "Arbin (MITS Pro CSV)")
     for sib in (
         path.with_name(path.stem + "_Metadata.csv"),

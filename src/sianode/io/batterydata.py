@@ -35,9 +35,8 @@ _MAP = {
 
 def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read a batterydata.energy.gov time-series CSV."""
-    raw = c.read_bytes(path)
-    text = c.decode_text(path, raw)
-    df = c.parse_csv_text(path, text)
+    _, data, enc = c.text_bytes(path, c.read_bytes(path))
+    df = c.parse_csv_text(path, data, encoding=enc)
     meta = c.base_metadata(path, "batterydata", "batterydata.energy.gov (time series)")
     out: dict[str, np.ndarray] = {}
     for src, bdf in _MAP.items():

@@ -19,8 +19,7 @@ from . import _common as c
 
 def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read a Novonix HPC CSV export."""
-    raw = c.read_bytes(path)
-    text = c.decode_text(path, raw)
+    text, data, enc = c.text_bytes(path, c.read_bytes(path))
     pos = text.find("[Data]")
     if pos < 0:
         raise c.fail(path, "no '[Data]' section (not a Novonix file or truncated)")
@@ -33,9 +32,10 @@ def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
             if sep:
                 summary[key.strip()] = val.strip()
     meta["summary"] = summary
-    body = text[pos + len("[Data]") :].lstrip("\r\n")
-    body = body.replace('"', "")
-    df = c.parse_csv_text(path, body)
+    # the same characters as text[pos + 6:].lstrip("\r\n").replace('"', ""), as bytes (an
+    # ASCII pattern is found at the same character in UTF-8 or Latin-1 bytes)
+    body = data[data.find(b"[Data]") + len(b"[Data]") :].lstrip(b"\r\n").replace(b'"', b"")
+    df = c.parse_csv_text(path, body, encoding=enc)
     if len(df) == 0:
         raise c.fail(path, "no data rows")
     out: dict[str, np.ndarray] = {}
