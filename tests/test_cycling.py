@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from sianode.cycling import (
-    _changes,
     _fill_gaps,
     charge_increments,
     cycle_table,
@@ -23,6 +22,7 @@ from sianode.cycling import (
     plot_capacity,
     plot_dqdv,
     plot_voltage_capacity,
+    run_numbers,
     suggest_role,
 )
 from sianode.errors import ParameterError
@@ -179,6 +179,6 @@ def test_fill_gaps_and_changes_equal_pandas(s):
     np.testing.assert_array_equal(_fill_gaps(s), ref)
     if np.isfinite(s).any():
         want = 1 + np.cumsum(np.r_[False, ref[1:] != ref[:-1]])
-        got = _changes(_fill_gaps(s))
+        got = run_numbers(_fill_gaps(s))
         np.testing.assert_array_equal(got, want)
         assert got.dtype == want.dtype

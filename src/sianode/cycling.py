@@ -297,8 +297,18 @@ def _fill_gaps(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _changes(x: np.ndarray) -> np.ndarray:
-    """1-based run number of each element: +1 wherever the value differs from the previous."""
+def run_numbers(x: np.ndarray) -> np.ndarray:
+    """1-based run number of each element: +1 wherever the value differs from the previous.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        1-D values.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+    """
     out = np.ones(x.size, dtype=np.int64)
     if x.size > 1:
         np.cumsum(x[1:] != x[:-1], out=out[1:])
@@ -326,10 +336,10 @@ def step_counts(current_A: Any, step_index: Any | None = None) -> np.ndarray:
     if step_index is not None:
         s = np.asarray(step_index, dtype=float)
         if np.isfinite(s).any():
-            return _changes(_fill_gaps(s))
+            return run_numbers(_fill_gaps(s))
     thr = active_threshold(i)
     cls = np.where(np.abs(i) > thr, np.sign(i), 0.0)
-    return _changes(cls)
+    return run_numbers(cls)
 
 
 def dc_current(data: pd.DataFrame) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""The readers' fast paths (pyarrow, calamine) give exactly what the pandas/openpyxl paths give."""
+"""The readers' fast paths (bytes, numpy, pyarrow, calamine) give exactly what the
+pandas/openpyxl paths they stand in for give."""
 
 from __future__ import annotations
 
@@ -84,3 +85,108 @@ def test_excel_datetimes_round_like_openpyxl():
     got = arbin._excel_datetimes(serials)
     want = np.array([np.datetime64(from_excel(float(v)), "us") for v in serials])
     np.testing.assert_array_equal(got, want)
+
+
+P = Path("x.csv")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"a:1\r\nb:2\r\nT,V\r\n1,2\r\n3,4\r\n",
+        b"\xef\xbb\xbfa:1\nT,V\n1,2\n",
+        b"a:\xb0\rT,V\r1,2\r",  # Latin-1, CR only
+        b"a:1\nT,V\n1,2\x0b3\n4,5\n",  # vertical tab: the exact path
+        b'a:1\r\nT,V\r\n"1\r\n",2\r\n',  # quoted CRLF: the exact path
+    ],
+)
+def test_text_lines_equal_splitlines(raw):
+    text = c.decode_text(P, raw)
+    lines = text.splitlines()
+    src = c.TextLines(P, raw)
+    assert src.head(200) == lines[:200]
+    k = 1 if raw.startswith(b"\xef") else 2
+    body = src.rest(k)
+    got = c.parse_csv_text(P, body, encoding=src.encoding)
+    want = c.parse_csv_text(P, "\n".join(lines[k:]))
+    pd.testing.assert_frame_equal(got, want)
+
+
+def test_parse_csv_subset_declines_wide_rows():
+    data = b"1\t2\t3\n4\t5\t6\t7\n"
+    assert c.parse_csv_subset(P, data, "\t", [0], "utf-8") is None
+    df, n = c.parse_csv_subset(P, b"1\t2\t3\n4\t5\t6\n", "\t", [0], "utf-8")
+    assert n == 3 and list(df.columns) == [0, 2]
+
+
+@pytest.mark.parametrize(
+    "vals",
+    [
+        ["  0d 00:00:0", "  0d 00:00:5.05000019073486", " 12d 3:04:05.5"],
+        ["00:00:00", "1:02:03.5", "123:59:59.999"],
+        ["0d 00:00:00", "00:00:01"],  # mixed: declined
+    ],
+)
+def test_hms_split_equals_arrow_path(vals):
+    s = pd.Series(vals)
+    fast = c._hms_split(s)
+    slow = c._hms_arrow(s.astype(str).str.strip())
+    if fast is not None:
+        np.testing.assert_array_equal(fast, slow)
+    else:
+        assert len({("d" in v) for v in vals}) == 2
+
+
+@pytest.mark.parametrize(
+    ("fmt", "vals"),
+    [
+        (
+            "%m/%d/%Y %H:%M:%S",
+            ["02/22/2019 16:23:27", "12/31/2019 23:59:59", "02/29/2020 00:00:00"],
+        ),
+        ("%Y-%m-%d %I:%M:%S %p", ["2020-01-02 12:02:03 AM", "2020-01-02 12:02:03 PM"]),
+        ("%m/%d/%Y %H:%M:%S", ["02/29/2019 16:23:27"]),  # invalid day: declined
+    ],
+)
+def test_unix_fixed_equals_arrow_path(fmt, vals):
+    s = pd.Series(vals)
+    fast = c._unix_fixed(s, fmt)
+    slow = c._unix_arrow(s, fmt)
+    if slow is None:
+        assert fast is None
+    else:
+        np.testing.assert_array_equal(fast, slow)
+
+
+def _text(values: list[str]) -> pd.Series:
+    return pd.Series(values, dtype="str")
+
+
+def test_hms_fixed_width_equals_split_path():
+    rng = np.random.default_rng(0)
+    for width in (1, 2, 3, 6, 8):
+        h = rng.integers(0, 10**width, 500)
+        m, s = rng.integers(0, 100, 500), rng.integers(0, 100, 500)
+        vals = _text([f"{a:0{width}d}:{b:02d}:{x:02d}" for a, b, x in zip(h, m, s, strict=True)])
+        fast = c._hms_fixed(vals)
+        assert fast is not None
+        np.testing.assert_array_equal(fast, c._hms_split(vals))
+    for odd in (["1:00:00", "10:00:00"], ["00:00:00.5"], ["1d 00:00:00"], [" 00:00:01"]):
+        assert c._hms_fixed(_text(odd)) is None
+
+
+def test_epoch_seconds_equal_pandas_on_random_dates():
+    rng = np.random.default_rng(1)
+    secs = rng.integers(-2208988800, 7258118400, 3000)  # 1900 .. 2200
+    ts = pd.to_datetime(secs, unit="s")
+    fields = [
+        getattr(ts, k).to_numpy() for k in ("year", "month", "day", "hour", "minute", "second")
+    ]
+    np.testing.assert_array_equal(c.epoch_seconds(*fields), secs)
+    vals = _text(list(ts.strftime("%Y-%m-%d %H:%M:%S")))
+    np.testing.assert_array_equal(
+        c.to_unix(Path("x"), vals, "%Y-%m-%d %H:%M:%S"), secs.astype(float)
+    )
+    for bad in ("2023-02-29 00:00:00", "2023-04-31 10:00:00", "2023-01-01 24:00:00", "x" * 19):
+        vals = _text(["2024-02-29 23:59:59", bad])
+        assert c._unix_fixed(vals, "%Y-%m-%d %H:%M:%S") is None

@@ -6,11 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from _cycler_helpers import byte_edits, read_or_parsing_error, write_mutated
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from sianode.errors import ParsingError
-from sianode.io import read
 
 ROOT = os.environ.get("SIANODE_EXTERNAL_DATA")
 FILES = [
@@ -47,23 +44,10 @@ def test_mutated_bytes(name, tmp_path_factory):
     @settings(
         max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
     )
-    @given(
-        st.lists(
-            st.tuples(st.integers(0, len(raw) - 1), st.integers(0, 255)), min_size=1, max_size=8
-        ),
-        st.one_of(st.none(), st.integers(1, len(raw))),
-    )
-    def run(edits, cut):
-        b = bytearray(raw)
-        for pos, val in edits:
-            b[pos] = val
-        if cut is not None:
-            b = b[:cut]
+    @given(byte_edits(raw))
+    def run(mutation):
         p = tmp / src.name
-        p.write_bytes(bytes(b))
-        try:
-            read(p)
-        except ParsingError as exc:
-            assert src.name in str(exc)
+        write_mutated(raw, *mutation, p)
+        read_or_parsing_error(p)
 
     run()

@@ -175,10 +175,13 @@ def finish(
     if n == 0:
         raise c.fail(src, "no data rows")
     for k, v in cols.items():
-        if np.ndim(v) != 1 or len(v) != n:
+        if isinstance(v, np.ndarray):
+            if v.ndim != 1 or v.shape[0] != n:
+                raise c.fail(src, f"column '{k}' does not have one value per row")
+            if not v.flags.writeable:
+                cols[k] = v.copy()  # a read-only buffer must not end up inside the table
+        elif np.ndim(v) != 1 or len(v) != n:
             raise c.fail(src, f"column '{k}' does not have one value per row")
-        if isinstance(v, np.ndarray) and not v.flags.writeable:
-            cols[k] = v.copy()  # a read-only buffer must not end up inside the table
     for req in c.REQUIRED:
         if req not in cols:
             raise c.fail(src, f"missing column '{req}'")

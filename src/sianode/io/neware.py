@@ -164,141 +164,7 @@ def _fastnda_columns(
     return out, mapping
 
 
-def _fixed_width_bytes(values: pd.Series) -> np.ndarray | None:
-    """Text column as an ``(n, width)`` uint8 matrix when every value has the same byte width.
-
-    None when the column is not plain text, has missing values or varying widths.
-    """
-    try:
-        import pyarrow as pa
-    except ImportError:  # pragma: no cover
-        return None
-    try:
-        arr = pa.array(values)
-    except (pa.ArrowException, TypeError, ValueError):
-        return None
-    if isinstance(arr, pa.ChunkedArray):  # pragma: no cover - pandas gives one chunk here
-        arr = arr.combine_chunks()
-    if arr.null_count or len(arr) == 0:
-        return None
-    if pa.types.is_large_string(arr.type):
-        off_type: Any = np.int64
-    elif pa.types.is_string(arr.type):
-        off_type = np.int32
-    else:
-        return None
-    bufs = arr.buffers()
-    off = np.frombuffer(
-        bufs[1], dtype=off_type, count=len(arr) + 1, offset=arr.offset * np.dtype(off_type).itemsize
-    )
-    widths = np.diff(off)
-    width = int(widths[0])
-    if width == 0 or np.any(widths != width):
-        return None
-    data = np.frombuffer(bufs[2], dtype=np.uint8, count=int(off[-1] - off[0]), offset=int(off[0]))
-    return data.reshape(len(arr), width)
-
-
-def _digits(b: np.ndarray) -> np.ndarray:
-    """Integer value of each row of a uint8 matrix of ASCII digits (at most 9 of them)."""
-    out = np.zeros(b.shape[0], dtype=np.int64)
-    for k in range(b.shape[1]):
-        out = out * 10 + (b[:, k].astype(np.int64) - 48)
-    return out
-
-
-def _hms(path: Path, values: pd.Series, what: str) -> np.ndarray:
-    """:func:`_common.hms_to_seconds`, with a fast path for fixed-width ``H..H:MM:SS``.
-
-    When every value is ``h:mm:ss`` of the same width, digits only (1-9 hour digits), the
-    common helper matches every value with its pattern and returns ``0 * 86400 + h * 3600 +
-    m * 60 + s`` from the parsed integers, all exact in float64; the integer sum here is the
-    same number. Anything else goes to the common helper.
-    """
-    b = _fixed_width_bytes(values)
-    if b is not None and 7 <= b.shape[1] <= 14:
-        w = b.shape[1]
-        colon = np.zeros(w, dtype=bool)
-        colon[[w - 6, w - 3]] = True
-        if np.all(b[:, colon] == ord(":")) and np.all(b[:, ~colon] - ord("0") <= 9):
-            h = _digits(b[:, : w - 6])
-            m = _digits(b[:, w - 5 : w - 3])
-            sec = _digits(b[:, w - 2 :])
-            return (h * 3600 + m * 60 + sec).astype(float)
-    return c.hms_to_seconds(path, values, what)
-
-
 _DATE_FMT = "%Y-%m-%d %H:%M:%S"
-_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-
-
-def _unix(path: Path, values: pd.Series) -> np.ndarray:
-    """:func:`_common.to_unix` for ``YYYY-mm-dd HH:MM:SS``, with a fast path for valid dates.
-
-    When every value is that canonical 19-character form of a real date and time (month,
-    day, hour, minute and second in range, year 1900-2200), the common helper's pyarrow path
-    accepts every value and returns the epoch seconds of that naive date-time; here the same
-    integer comes from the civil-date day count. Anything else goes to the common helper.
-    """
-    b = _fixed_width_bytes(values)
-    if b is not None and b.shape[1] == 19:
-        sep = {4: "-", 7: "-", 10: " ", 13: ":", 16: ":"}
-        is_sep = np.zeros(19, dtype=bool)
-        is_sep[list(sep)] = True
-        ok = all(np.all(b[:, k] == ord(ch)) for k, ch in sep.items())
-        if ok and np.all(b[:, ~is_sep] - ord("0") <= 9):
-            y = _digits(b[:, 0:4])
-            mo = _digits(b[:, 5:7])
-            d = _digits(b[:, 8:10])
-            hh = _digits(b[:, 11:13])
-            mi = _digits(b[:, 14:16])
-            ss = _digits(b[:, 17:19])
-            leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
-            mo_c = np.clip(mo, 0, 12)
-            dim = _DAYS_IN_MONTH[mo_c] + ((mo_c == 2) & leap)
-            valid = (
-                (y >= 1900)
-                & (y <= 2200)
-                & (mo >= 1)
-                & (mo <= 12)
-                & (d >= 1)
-                & (d <= dim)
-                & (hh <= 23)
-                & (mi <= 59)
-                & (ss <= 59)
-            )
-            if np.all(valid):
-                # days since 1970-01-01 of the proleptic Gregorian date (civil-from-days
-                # inverse, with March as the first month of the computing year)
-                yy = y - (mo <= 2)
-                era = yy // 400
-                yoe = yy - era * 400
-                doy = (153 * ((mo + 9) % 12) + 2) // 5 + d - 1
-                doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-                days = era * 146097 + doe - 719468
-                return (days * 86400 + hh * 3600 + mi * 60 + ss).astype(float)
-    return c.to_unix(path, values, _DATE_FMT)
-
-
-def _parse_csv(path: Path, text: str, header: int | None = 0) -> pd.DataFrame:
-    """:func:`_common.parse_csv_text` with the text handed to pandas as UTF-8 bytes.
-
-    Same table: pandas' C parser turns a text buffer into UTF-8 bytes itself (in chunks,
-    through a wrapper) before tokenising, so giving it ``text.encode()`` at once feeds the
-    tokenizer the very same bytes with the same options; it is only ~35 % faster.
-    """
-    try:
-        return pd.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            sep=",",
-            decimal=".",
-            header=header,
-            low_memory=False,
-            skipinitialspace=False,
-        )
-    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise c.fail(path, f"malformed table ({first})") from exc
 
 
 def _flat_common(
@@ -310,7 +176,7 @@ def _flat_common(
     out[c.TIME] = (
         c.numeric(path, df, time_col)
         if pd.api.types.is_numeric_dtype(tt)
-        else _hms(path, tt, time_col)
+        else c.hms_to_seconds(path, tt, time_col)
     )
     mapping[c.TIME] = time_col
     vcol = next((k for k in df.columns if c.split_label(k)[0] == "Voltage"), None)
@@ -336,7 +202,7 @@ def _flat_common(
             mapping[bdf] = src
             meta["units_found"][bdf] = unit
     if "Date" in df.columns:
-        out[c.UNIX] = _unix(path, df["Date"])
+        out[c.UNIX] = c.to_unix(path, df["Date"], _DATE_FMT)
     return out
 
 
@@ -344,7 +210,7 @@ def read_csv(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read a Neware flat CSV export (``DataPoint,Cycle Index,Step Index,...``)."""
     raw = c.read_bytes(path)
     text = c.decode_text(path, raw)
-    df = _parse_csv(path, text)
+    df = c.parse_csv_text(path, text)
     meta = c.base_metadata(path, "neware_csv", "Neware BTS (CSV export)")
     tcol = next(
         (k for k in ("Cumulative Time", "Total Time", "Test Time") if k in df.columns), None
@@ -423,7 +289,7 @@ def read_regular(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     rec_cycle = np.array(cyc_vals, dtype=object)[np.cumsum(is_cyc)[is_rec]]
     if not rec_rows:
         raise c.fail(path, "no record rows")
-    recs = _parse_csv(path, "\n".join(rec_rows), header=None)
+    recs = c.parse_csv_text(path, "\n".join(rec_rows), header=None)
     names = h_rec[2:]
     recs = recs.iloc[:, : len(names)]
     recs.columns = names[: recs.shape[1]]
@@ -433,7 +299,7 @@ def read_regular(path: Path) -> tuple[c.Columns, dict[str, Any]]:
         raise c.fail(path, "missing 'Total Time' column in record rows")
     out = _flat_common(path, recs, meta, tcol, {})
     # 'Capacity(Ah)' and 'Energy(Wh)' are per step and unsigned; direction from current
-    steps = _parse_csv(path, "\n".join(step_rows), header=None)
+    steps = c.parse_csv_text(path, "\n".join(step_rows), header=None)
     steps = steps.iloc[:, : len(h_step) - 1]
     steps.columns = h_step[1 : steps.shape[1] + 1]
     step_no = rec_step - 1
@@ -459,7 +325,7 @@ def read_regular(path: Path) -> tuple[c.Columns, dict[str, Any]]:
         out[c.DCHG_CAP] = np.where(is_d, cap, 0.0)
         meta["column_mapping"][c.CHG_CAP] = f"{capcol} in charge steps"
         meta["column_mapping"][c.DCHG_CAP] = f"{capcol} in discharge steps"
-    cyc = _parse_csv(path, "\n".join(cyc_rows), header=None)
+    cyc = c.parse_csv_text(path, "\n".join(cyc_rows), header=None)
     cyc = cyc.iloc[:, : len(h_cyc)]
     cyc.columns = h_cyc[: cyc.shape[1]]
     meta["instrument_cycles"] = _cycle_summary(cyc)

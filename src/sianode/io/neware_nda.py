@@ -32,6 +32,9 @@ from typing import Any
 
 import numpy as np
 
+from ..cycling import run_numbers
+from . import _common as c
+
 #: fastnda and polars versions whose nda 26/29 output this reader was checked against
 #: (the float rounding of some steps is polars' own); with others fastnda reads the file
 CHECKED_FASTNDA = ("1.3.1",)
@@ -96,8 +99,6 @@ _RECORD = np.dtype(
     }
 )
 
-_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-
 
 def _range_multiplier(rng: np.ndarray) -> np.ndarray:
     """Scale of current, capacity and energy per record from its current range.
@@ -119,44 +120,12 @@ def _round6(x: np.ndarray) -> np.ndarray:
     return np.rint(x * 1e6) / 1e6
 
 
-def _changes(x: np.ndarray) -> np.ndarray:
-    """fastnda's ``_count_changes``: 1 at the first row, +1 wherever the value changes."""
-    changed = np.ones(len(x), dtype=np.int64)
-    changed[1:] = x[1:] != x[:-1]
-    return np.cumsum(changed)
-
-
 def _epoch_us(rec: np.ndarray) -> np.ndarray | None:
     """Microseconds since 1970 of the records' date and time; None unless all are valid."""
-    y = rec["year"].astype(np.int64)
-    mo = rec["month"].astype(np.int64)
-    d = rec["day"].astype(np.int64)
-    hh = rec["hour"].astype(np.int64)
-    mi = rec["minute"].astype(np.int64)
-    ss = rec["second"].astype(np.int64)
-    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
-    mo_c = np.clip(mo, 0, 12)
-    dim = _DAYS_IN_MONTH[mo_c] + ((mo_c == 2) & leap)
-    valid = (
-        (y >= 1970)
-        & (y <= 2200)
-        & (mo >= 1)
-        & (mo <= 12)
-        & (d >= 1)
-        & (d <= dim)
-        & (hh <= 23)
-        & (mi <= 59)
-        & (ss <= 59)
+    secs = c.epoch_seconds(
+        *(rec[k] for k in ("year", "month", "day", "hour", "minute", "second")), years=(1970, 2200)
     )
-    if not np.all(valid):
-        return None
-    # days since 1970-01-01 of a proleptic Gregorian date, years counted from March
-    yy = y - (mo <= 2)
-    era = yy // 400
-    yoe = yy - era * 400
-    doy = (153 * ((mo + 9) % 12) + 2) // 5 + d - 1
-    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
-    return (days * 86400 + hh * 3600 + mi * 60 + ss) * 1_000_000
+    return None if secs is None else secs * 1_000_000
 
 
 def _cycle_count(step_type: np.ndarray, charge_map: dict[int, int]) -> np.ndarray:
@@ -252,7 +221,7 @@ def parse(
     def scaled(name: str) -> np.ndarray:
         return ((rec[name].astype(np.float64) * mult) * (1 / 3600)).astype(np.float32)
 
-    step_count = _changes(rec["step_counter"])
+    step_count = run_numbers(rec["step_counter"])  # fastnda's _count_changes
     step_time = rec["step_time_ms"].astype(np.float64) * (1 / 1000)
     # longest step time of each step (steps are contiguous runs), summed over earlier steps
     starts = np.flatnonzero(np.diff(step_count, prepend=0))
