@@ -22,6 +22,17 @@ def test_regular_export_cycle_rows(cycler):
     rel_close(tc["Cycle Discharging Capacity / Ah"], [r["discharge_Ah"] for r in ref])
 
 
+def test_regular_export_first_step_on_the_cycle_row(cycler):
+    """The file's line 4 is cycle 1's row followed by step 1's fields (Rest, 00:00:20); the
+    11 records under it (DataPoint 1-11, 0 A, 2 s apart) belong to that rest step, and step
+    2 (CC Chg) starts at DataPoint 12 (values from the file)."""
+    data, _ = read(cycler / "cellpy" / "nw_regular_export_ife_example.csv")
+    assert (data["Step Type"].iloc[:11] == "Rest").all()
+    assert (data["Step Index / 1"].iloc[:11] == 1).all()
+    assert (data["Current / A"].iloc[:11] == 0).all()
+    assert data["Step Type"].iloc[11] == "CC Chg" and data["Step Index / 1"].iloc[11] == 2
+
+
 def test_flat_csv_anode(cycler):
     data, meta = read(cycler / "cellpy" / "neware_uio.csv")
     assert meta["format"] == "neware_csv" and len(data) == 9065

@@ -283,9 +283,19 @@ def read_regular(path: Path) -> tuple[c.Columns, dict[str, Any]]:
             cyc_vals.append(int(head))
         except ValueError as exc:
             raise c.fail(path, f"bad cycle row '{line[:40]}'") from exc
+    # A cycle row may carry a step row after its own fields (the IFE export's first line
+    # "1,<7 cycle values>,1,1,Rest,..." is cycle 1 and its first step): that step counts.
+    n_cyc_fields = len(h_cyc)
+    has_step = is_step.copy()
+    embedded: dict[int, str] = {}
+    for k in np.flatnonzero(is_cyc):
+        extra = body[k].split(",")[n_cyc_fields:]
+        if any(x.strip() for x in extra):
+            has_step[k] = True
+            embedded[int(k)] = ",".join(extra)
     rec_rows = [ln[2:] for ln in compress(body, is_rec)]
-    step_rows = [ln[1:] for ln in compress(body, is_step)]
-    rec_step = np.cumsum(is_step)[is_rec]
+    step_rows = [embedded.get(int(k)) or body[k][1:] for k in np.flatnonzero(has_step)]
+    rec_step = np.cumsum(has_step)[is_rec]
     rec_cycle = np.array(cyc_vals, dtype=object)[np.cumsum(is_cyc)[is_rec]]
     if not rec_rows:
         raise c.fail(path, "no record rows")
