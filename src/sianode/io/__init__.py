@@ -106,8 +106,14 @@ def _column_values(s: Any) -> Any:
 
 
 def _all_missing(v: Any) -> bool:
+    """True when every value is missing; decided by the first value in most columns."""
+    if len(v) == 0:
+        return True
     if isinstance(v, np.ndarray) and v.dtype.kind == "f":
-        return bool(v.size == 0 or (np.isnan(v[0]) and np.isnan(v).all()))
+        return bool(np.isnan(v[0]) and np.isnan(v).all())
+    first = v[0]
+    if np.ndim(first) == 0 and not pd.isna(first):
+        return False
     return bool(pd.isna(v).all())
 
 
