@@ -98,13 +98,6 @@ def _check_sign(cols: dict[str, Any], meta: dict[str, Any]) -> None:
         )
 
 
-def _column_values(s: Any) -> Any:
-    """A column's values without an index: a numpy array, or the extension array."""
-    if isinstance(s, pd.Series):
-        return s.to_numpy() if isinstance(s.dtype, np.dtype) else s.array
-    return s
-
-
 def _all_missing(v: Any) -> bool:
     """True when every value is missing; decided by the first value in most columns."""
     if len(v) == 0:
@@ -173,10 +166,10 @@ def finish(
     src = path if path is not None else meta.get("source_file")
     if isinstance(data, pd.DataFrame):
         attrs = dict(data.attrs)
-        cols: dict[str, Any] = {k: _column_values(s) for k, s in data.items()}
+        cols: dict[str, Any] = {k: c.column_values(s) for k, s in data.items()}
     else:
         attrs = {}
-        cols = {k: _column_values(v) for k, v in data.items()}
+        cols = {k: c.column_values(v) for k, v in data.items()}
     n = c.n_rows(cols)
     if n == 0:
         raise c.fail(src, "no data rows")

@@ -241,13 +241,8 @@ class TextLines:
     def __init__(self, path: Path, raw: bytes) -> None:
         self.path = path
         self.raw = raw
-        self.text = decode_text(path, raw)
-        # decode_text decodes as UTF-8 (BOM dropped) unless that fails; the bytes of the
-        # text are then raw minus the BOM, or raw read as Latin-1.
-        # (a UTF-8 decode of non-ASCII bytes is shorter than they are, a Latin-1 one is not)
-        utf8 = len(self.text) != len(raw) or raw.isascii()
-        self.encoding = "utf-8" if utf8 else "latin-1"
-        self.bom = 3 if utf8 and raw.startswith(b"\xef\xbb\xbf") else 0
+        self.text, body, self.encoding = text_bytes(path, raw)
+        self.bom = len(raw) - len(body)  # 3 for a UTF-8 BOM, else 0
         self.fast = not _has_odd_break(raw)
         self._lines: list[str] | None = None if self.fast else self.text.splitlines()
         self._starts: list[int] = [self.bom]  # byte offset of each line start found so far
@@ -292,6 +287,14 @@ class TextLines:
             # a quoted field may hold a \r\n, which the joined lines turn into \n
             return "\n".join(self.text.splitlines()[k:])
         return body
+
+
+def column_values(s: Any) -> Any:
+    """A column's values without an index: a numpy array, or the extension array (a text
+    column stays pyarrow-backed instead of becoming an object array); others as given."""
+    if isinstance(s, pd.Series):
+        return s.to_numpy() if isinstance(s.dtype, np.dtype) else s.array
+    return s
 
 
 def n_rows(df: pd.DataFrame | Mapping[str, Any]) -> int:

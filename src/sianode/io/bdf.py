@@ -73,7 +73,7 @@ def normalise(path: Path, df: pd.DataFrame, meta: dict[str, Any]) -> c.Columns:
             q, unit = c.split_label(name)
             if q.lower() not in _QUANTITIES:
                 if name not in out:
-                    out[name] = df[col].to_numpy()
+                    out[name] = c.column_values(df[col])
                 continue
             target, table = _QUANTITIES[q.lower()]
             fac = 1.0
@@ -108,11 +108,11 @@ def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
                 raw = gzip.decompress(raw)
             except (OSError, EOFError) as exc:
                 raise c.fail(path, "corrupt gzip stream") from exc
-        text = c.decode_text(path, raw)
+        _, body, encoding = c.text_bytes(path, raw)
         try:
-            df = pd.read_csv(io.StringIO(text), engine="pyarrow")
+            df = pd.read_csv(io.BytesIO(body), engine="pyarrow", encoding=encoding)
         except Exception:
-            df = c.parse_csv_text(path, text)
+            df = c.parse_csv_text(path, body, encoding=encoding)
         meta["format"] = "bdf_csv"
     if len(df) == 0:
         raise c.fail(path, "no data rows")
