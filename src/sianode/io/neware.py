@@ -2,7 +2,10 @@
 
 * Binaries are parsed by `fastnda <https://pypi.org/project/fastnda/>`_ (maintained, used by
   cellpy and batterydf); we only rename and convert units (mA -> A, mAh -> Ah). The test time
-  is fastnda's ``total_time_s`` (Unix time can jump backwards in some .ndax files).
+  is fastnda's ``total_time_s`` (Unix time can jump backwards in some .ndax files). For
+  ``.nda`` versions 26/29 :mod:`sianode.io.neware_nda` produces fastnda's exact columns with
+  numpy (fastnda's fixed polars cost dominates small files), with the fastnda and polars
+  versions it was checked against; otherwise fastnda reads the file.
 * The flat CSV export has one row per record, ``Time`` (step time) and ``Cumulative Time`` as
   ``HH:MM:SS`` (hours may exceed 24) and capacities labelled ``(Ah)``; the labels are checked
   against the integral of the current (a known pitfall is mAh written under an Ah label).
@@ -34,7 +37,7 @@ _UNITS = {"time": "s", "voltage": "V", "current": "mA", "capacity": "mAh"}
 
 
 def read_binary(path: Path) -> tuple[c.Columns, dict[str, Any]]:
-    """Read a Neware ``.nda``/``.ndax`` file with fastnda."""
+    """Read a Neware ``.nda``/``.ndax`` file with fastnda (or its checked numpy twin)."""
     raw = c.read_bytes(path, 8)
     if not raw:
         raise c.fail(path, "file is empty")
