@@ -190,3 +190,139 @@ def test_epoch_seconds_equal_pandas_on_random_dates():
     for bad in ("2023-02-29 00:00:00", "2023-04-31 10:00:00", "2023-01-01 24:00:00", "x" * 19):
         vals = _text(["2024-02-29 23:59:59", bad])
         assert c._unix_fixed(vals, "%Y-%m-%d %H:%M:%S") is None
+
+
+def _same_floats(a: np.ndarray, b: np.ndarray) -> None:
+    """Bit for bit, up to NaN payloads: equal values, NaNs and signs (0.0 vs -0.0)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
+
+
+def _xlsx_pandas_path(p: Path) -> tuple[dict, dict]:
+    """``read_xlsx`` as it was: whole sheets through ``pd.read_excel``, then concat."""
+    result = arbin._read_channel_sheets_calamine(p)
+    if result is None:
+        result = arbin._read_channel_sheets_openpyxl(p)
+    chans, frames = result
+    meta = c.base_metadata(p, "arbin_xlsx", "Arbin (Excel export)")
+    meta["sheets"] = chans
+    return arbin._normalise(p, pd.concat(frames, ignore_index=True), meta)
+
+
+def _same_read(got: tuple[dict, dict], want: tuple[dict, dict]) -> None:
+    assert list(got[0]) == list(want[0])
+    for k in want[0]:
+        _same_floats(got[0][k], want[0][k])
+    assert got[1] == want[1]
+
+
+@pytest.mark.skipif(not ROOT, reason="SIANODE_EXTERNAL_DATA is not set")
+def test_xlsx_direct_columns_equal_read_excel():
+    pytest.importorskip("python_calamine")
+    p = Path(ROOT) / "cycler" / "navani" / "bs542_004_gr_li_50ua_50mv_1v_191020_Channel_11.xlsx"
+    chans, cols = arbin._read_channel_columns_calamine(p)
+    assert isinstance(cols, dict)  # the direct path, not pd.read_excel
+    chans_pd, frames = arbin._read_channel_sheets_calamine(p)
+    df = pd.concat(frames, ignore_index=True)
+    assert chans == chans_pd and list(cols) == list(df.columns)
+    n_used = 0
+    for k, v in cols.items():
+        q = arbin._field(k)[0]
+        if q in arbin._MAP:
+            _same_floats(c.numeric(p, cols, k), c.numeric(p, df, k))
+            n_used += 1
+        elif q in arbin._DATE_NAMES:
+            np.testing.assert_array_equal(v, df[k].to_numpy("datetime64[us]"))
+            _same_floats(arbin._unix_seconds(p, v), c.to_unix(p, df[k]))
+            n_used += 1
+    assert n_used == 12
+    _same_read(arbin.read_xlsx(p), _xlsx_pandas_path(p))
+
+
+def test_unix_seconds_equal_to_unix():
+    rng = np.random.default_rng(2)
+    day = rng.integers(61, 2_900_000, 2000).astype(float)
+    for serial in (
+        day + rng.random(2000),  # 1900 .. 9839, millisecond times
+        day,  # midnights only: formatted as dates
+        day + rng.integers(0, 86400, 2000) / 86400.0,  # whole seconds (mostly)
+        np.array([44123.480518107637, 25569.0, 25568.5, 61.0]),  # around 1970, .5 ms
+    ):
+        t = arbin._excel_datetimes(serial)
+        _same_floats(arbin._unix_seconds(P, t), c.to_unix(P, pd.Series(t)))
+    t = np.array(["2020-01-01T00:00:00.001", "NaT"], dtype="datetime64[us]")
+    _same_floats(arbin._unix_seconds(P, t), c.to_unix(P, pd.Series(t)))
+
+
+def _arbin_sheet(n: int = 6) -> dict[str, list]:
+    from datetime import datetime, timedelta
+
+    t0 = datetime(2020, 10, 19, 11, 31, 46, 582000)
+    return {
+        "Date_Time": [t0 + timedelta(seconds=1.0005 * i) for i in range(n)],
+        "Test_Time(s)": [1.0 * i for i in range(n)],  # integral floats: ints in pandas
+        "Step_Time(s)": [0.5 * i for i in range(n)],
+        "Step_Index": [1.0] * (n // 2) + [2.0] * (n - n // 2),
+        "Cycle_Index": [1.0] * n,
+        "Voltage(V)": [3.1 + 0.01 * i for i in range(n)],
+        "Current(A)": [-0.0, 0.001, None, -0.001, 0.0, -0.0][:n],  # -0.0 and a blank
+        "Charge_Capacity(Ah)": [1e-7 * i for i in range(n)],
+        "Discharge_Capacity(Ah)": [0.0] * n,
+        "Internal Resistance(Ohm)": [None] * n,  # an all-empty column
+        "Comment": ["a", None, 3.0, "b", True, "c"][:n],  # mixed, not used
+    }
+
+
+def _write_xlsx(path: Path, sheets: dict[str, dict[str, list]]) -> Path:
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.Workbook()
+    wb.active.title = "Global_Info"
+    wb.active.append(["TEST REPORT"])
+    for name, cols in sheets.items():
+        ws = wb.create_sheet(name)
+        ws.append(list(cols))
+        for row in zip(*cols.values(), strict=True):
+            ws.append(list(row))
+    wb.save(path)
+    return path
+
+
+def _edit(**changes: list) -> dict[str, list]:
+    sheet = _arbin_sheet()
+    sheet.update(changes)
+    return sheet
+
+
+@pytest.mark.parametrize(
+    ("sheets", "direct"),
+    [
+        ({"Channel_1_1": _arbin_sheet()}, True),
+        ({"Channel_1_1": _arbin_sheet(), "Channel_1_2": _arbin_sheet()}, True),
+        ({"Channel_1_1": _arbin_sheet(), "Channel_1_2": _edit(Extra=[1.0] * 6)}, False),
+        ({"Channel_1_1": _edit(**{"Voltage(V)": [3.1, "N/A", 3.2, 3.3, 3.4, 3.5]})}, False),
+        ({"Channel_1_1": _edit(**{"Voltage(V)": [3.1, "3.2", 3.2, 3.3, 3.4, 3.5]})}, False),
+        ({"Channel_1_1": _edit(**{"Charge_Capacity(Ah)": [0.0, 2.0**60, 0, 0, 0, 0]})}, False),
+        ({"Channel_1_1": _edit(Date_Time=["2020-10-19 11:31:46"] * 6)}, False),
+        ({"Channel_1_1": _edit(Date_Time=[44123.5 + i for i in range(6)])}, False),
+    ],
+)
+def test_xlsx_direct_path_equals_read_excel(tmp_path, sheets, direct):
+    pytest.importorskip("python_calamine")
+    p = _write_xlsx(tmp_path / "t.xlsx", sheets)
+    result = arbin._read_channel_columns_calamine(p)
+    assert result is not None and isinstance(result[1], dict) == direct
+    _same_read(arbin.read_xlsx(p), _xlsx_pandas_path(p))
+
+
+def test_xlsx_direct_path_declines_odd_headers(tmp_path):
+    pytest.importorskip("python_calamine")
+    sheet = _arbin_sheet()
+    odd = [
+        {**sheet, "Voltage(V)": sheet["Voltage(V)"], "": [1.0] * 6},  # pandas: 'Unnamed: 11'
+        {"\ufeffDate_Time": sheet.pop("Date_Time"), **sheet},  # pandas strips the BOM
+    ]
+    for k, cols in enumerate(odd):
+        p = _write_xlsx(tmp_path / f"t{k}.xlsx", {"Channel_1_1": cols})
+        assert isinstance(arbin._read_channel_columns_calamine(p)[1], list)
+        _same_read(arbin.read_xlsx(p), _xlsx_pandas_path(p))

@@ -14,6 +14,8 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,14 +51,24 @@ _UNITS = {
 }
 
 
+# Arbin names (units stripped) of the date-time column.
+_DATE_NAMES = ("DateTime", "Date_Time")
+
+
+def _field(col: str) -> tuple[str, str | None]:
+    """Arbin quantity name (spaces as ``_``) and unit of a column label."""
+    q, unit = c.split_label(col)
+    return q.replace(" ", "_"), unit
+
+
 def _normalise(
-    path: Path, src: pd.DataFrame, meta: dict[str, Any]
+    path: Path, src: pd.DataFrame | Mapping[str, Any], meta: dict[str, Any]
 ) -> tuple[c.Columns, dict[str, Any]]:
+    """BDF columns from Arbin-named columns (a DataFrame or a dict of arrays/Series)."""
     out: dict[str, np.ndarray] = {}
     found: dict[str, str] = {}
-    for col in src.columns:
-        q, unit = c.split_label(col)
-        q = q.replace(" ", "_")
+    for col in src.keys():  # a DataFrame's keys are its columns
+        q, unit = _field(col)
         if q in _MAP and _MAP[q] not in found.values():
             bdf = _MAP[q]
             fac = 1.0
@@ -65,9 +77,11 @@ def _normalise(
                 meta["units_found"][bdf] = unit
             out[bdf] = c.numeric(path, src, col, required=bdf in c.REQUIRED) * fac
             found[col] = bdf
-        elif q in ("DateTime", "Date_Time"):
+        elif q in _DATE_NAMES:
             s = src[col]
-            if pd.api.types.is_numeric_dtype(s):
+            if isinstance(s, np.ndarray) and s.dtype == "datetime64[us]":  # xlsx fast path
+                out[c.UNIX] = _unix_seconds(path, s)
+            elif pd.api.types.is_numeric_dtype(s):
                 v = s.to_numpy(float)
                 # Arbin writes either Unix seconds or an OLE date (days since 1899-12-30)
                 out[c.UNIX] = np.where(v < 1e6, (v - 25569.0) * 86400.0, v)
@@ -82,6 +96,19 @@ def _normalise(
     meta["column_mapping"] = {v: k for k, v in found.items()}
     c.fix_capacity_unit(path, out, meta)
     return out, meta
+
+
+def _unix_seconds(path: Path, t: np.ndarray) -> np.ndarray:
+    """Unix seconds of naive datetime64[us] values, equal to ``c.to_unix(path, pd.Series(t))``.
+
+    ``to_unix`` formats the values as text and parses them back, which gives the same
+    datetime64[us] values; it then takes pandas' ``total_seconds`` of the difference to
+    1970-01-01, as done here without the text round trip. NaT takes the ``to_unix`` path.
+    """
+    if np.isnat(t).any():
+        return c.to_unix(path, pd.Series(t))
+    epoch = pd.Timestamp("1970-01-01")
+    return (pd.Series(t) - epoch).dt.total_seconds().to_numpy(dtype=float)
 
 
 def read_csv(path: Path) -> tuple[c.Columns, dict[str, Any]]:
@@ -153,6 +180,45 @@ def _excel_datetimes(serial: np.ndarray) -> np.ndarray:
     return out.astype("datetime64[us]")
 
 
+def _value_cells(xml: str, j: int) -> list[tuple[str, str]]:
+    """(row number, raw ``<v>`` text) of the plain value cells of column ``j`` below row 1."""
+    import re
+
+    col = _column_letters(j)
+    cells = re.findall(rf'<c r="{col}(\d+)"(?: [^>]*)?><v>([^<]*)</v></c>', xml)
+    return [cell for cell in cells if cell[0] != "1"]  # row 1 is the header
+
+
+def _exact_datetimes(
+    xml: str, j: int, cal: np.ndarray, cells: list[tuple[str, str]] | None = None
+) -> np.ndarray | None:
+    """Column ``j``'s date-times (datetime64[us]) from the raw serials in the sheet ``xml``.
+
+    ``cal`` is calamine's reading of the data rows (below the header row); ``cells`` is
+    ``_value_cells(xml, j)`` when already known. The serials are rounded to the millisecond
+    as openpyxl does; None when they cannot be matched to the rows (a cell without a plain
+    ``<v>``, a gap, a non-number, a value out of range, or one more than 1 ms from
+    calamine's).
+    """
+    if cells is None:
+        cells = _value_cells(xml, j)
+    if len(cells) != len(cal):
+        return None
+    rows = np.array([int(r) for r, _ in cells])
+    if not np.array_equal(rows, np.arange(2, len(cal) + 2)):
+        return None
+    try:
+        serial = np.array([float(v) for _, v in cells])
+    except ValueError:
+        return None
+    if not (np.all(np.isfinite(serial)) and serial.min() >= 61.0 and serial.max() < 2.9e6):
+        return None
+    exact = _excel_datetimes(serial)
+    if np.isnat(cal).any() or np.abs(exact - cal).max() > np.timedelta64(1, "ms"):
+        return None
+    return exact
+
+
 def _fix_calamine_dates(z: Any, part: str, df: pd.DataFrame) -> bool:
     """Give ``df``'s date-time columns openpyxl's values, from the raw serials in ``part``.
 
@@ -160,30 +226,13 @@ def _fix_calamine_dates(z: Any, part: str, df: pd.DataFrame) -> bool:
     (and from the exact value) by 1 ms for times that end in .5 ms. Returns False when the
     raw serials cannot be matched to the rows, so that the caller falls back to openpyxl.
     """
-    import re
-
     dt_cols = [j for j, dt in enumerate(df.dtypes) if dt.kind == "M"]
     if not dt_cols:
         return True
     xml = z.read(part).decode("utf-8")
     for j in dt_cols:
-        col = _column_letters(j)
-        cells = re.findall(rf'<c r="{col}(\d+)"(?: [^>]*)?><v>([^<]*)</v></c>', xml)
-        cells = [cell for cell in cells if cell[0] != "1"]  # row 1 is the header
-        if len(cells) != len(df):
-            return False
-        rows = np.array([int(r) for r, _ in cells])
-        if not np.array_equal(rows, np.arange(2, len(df) + 2)):
-            return False
-        try:
-            serial = np.array([float(v) for _, v in cells])
-        except ValueError:
-            return False
-        if not (np.all(np.isfinite(serial)) and serial.min() >= 61.0 and serial.max() < 2.9e6):
-            return False
-        exact = _excel_datetimes(serial)
-        cal = df.iloc[:, j].to_numpy("datetime64[us]")
-        if np.isnat(cal).any() or np.abs(exact - cal).max() > np.timedelta64(1, "ms"):
+        exact = _exact_datetimes(xml, j, df.iloc[:, j].to_numpy("datetime64[us]"))
+        if exact is None:
             return False
         df.isetitem(j, pd.Series(exact, index=df.index, name=df.columns[j]))
     return True
@@ -211,6 +260,162 @@ def _read_channel_sheets_calamine(path: Path) -> tuple[list[str], list[pd.DataFr
     return chans, [frames[k] for k in chans]
 
 
+class _Decline(Exception):
+    """The direct calamine path cannot vouch for pandas' result: read with pandas instead."""
+
+
+_TEMPORAL = (date, time, timedelta)  # datetime is a subclass of date
+
+
+def _float_cells(cells: tuple[Any, ...], kinds: set[type]) -> np.ndarray:
+    """Numeric cells as pandas' ``read_excel`` + ``numeric`` make them; else ``_Decline``.
+
+    Only columns of floats and empty cells (``''``) are taken. pandas turns integral floats
+    into Python ints and then infers int64 (no empty cell) or float64, and ``''`` into NaN;
+    ``numeric`` converts back to float64. That round trip is exact for ``|v| < 2**53`` except
+    that ``-0.0`` becomes ``0.0``, which ``+ 0.0`` reproduces (and changes nothing else).
+    """
+    if kinds == {float}:
+        v = np.array(cells, dtype=float)
+    elif kinds <= {float, str} and {x for x in cells if type(x) is str} == {""}:
+        v = np.array([np.nan if type(x) is str else x for x in cells], dtype=float)
+    else:
+        raise _Decline
+    v = v + 0.0
+    if (np.abs(v) >= 2.0**53).any():  # ints beyond float precision, inf: leave to pandas
+        raise _Decline
+    return v
+
+
+class _SheetXml:
+    """A worksheet part unzipped and decoded in a background thread.
+
+    Started just before calamine parses the same sheet: calamine and zlib release the GIL,
+    so on a second core the raw date serials cost little wall time. Column A's value cells
+    (where Arbin writes ``Date_Time``) are extracted there too. ``get`` re-raises the
+    thread's error, if any.
+    """
+
+    def __init__(self, path: Path, part: str) -> None:
+        import threading
+
+        self._xml: str | None = None
+        self._cells_a: list[tuple[str, str]] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(path, part), daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path, part: str) -> None:
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as z:
+                self._xml = z.read(part).decode("utf-8")
+            self._cells_a = _value_cells(self._xml, 0)
+        except BaseException as exc:  # handed to the reading thread by get()
+            self._error = exc
+
+    def join(self) -> None:
+        """Wait for the thread."""
+        self._thread.join()
+
+    def get(self, j: int) -> tuple[str, list[tuple[str, str]] | None]:
+        """The sheet XML and, for column A (``j == 0``), its value cells."""
+        self.join()
+        if self._error is not None:
+            raise self._error
+        assert self._xml is not None
+        return self._xml, self._cells_a if j == 0 else None
+
+
+def _sheet_columns(wb: Any, name: str, sheet_xml: _SheetXml) -> dict[str, Any] | None:
+    """One Channel sheet's columns straight from calamine's cells, as the pandas path gives.
+
+    Returns None when a date-time column's raw serials cannot be matched (the pandas path
+    then falls back to openpyxl too); raises ``_Decline`` for any sheet the pandas path may
+    read differently: a header that is not distinct non-empty text (pandas renames such
+    labels) or starts with a BOM, no data row, a used column with other than floats and empty cells, or
+    date/time cells in a column that is not all ``datetime``. Columns ``_normalise`` does
+    not use are kept as raw cells (object arrays), as they are never looked at.
+    """
+    rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    if len(rows) < 2:
+        raise _Decline
+    header = rows[0]
+    if not all(type(h) is str and h.strip() for h in header) or len(set(header)) < len(header):
+        raise _Decline
+    if header[0].startswith("\ufeff"):  # pandas strips a leading BOM from the first label
+        raise _Decline
+    if set(map(len, rows)) != {len(header)}:
+        raise _Decline
+    out: dict[str, Any] = {}
+    for j, (col, cells) in enumerate(zip(header, zip(*rows[1:]), strict=True)):
+        kinds = set(map(type, cells))
+        q = _field(col)[0]
+        if any(issubclass(k, _TEMPORAL) for k in kinds):
+            # pandas infers datetime64[us] from all-datetime cells; the pandas path then
+            # replaces them by the raw serials' values, as done here with the same check.
+            if kinds != {datetime} or q in _MAP:
+                raise _Decline
+            cal = pd.DatetimeIndex(cells).to_numpy().astype("datetime64[us]")
+            xml, known = sheet_xml.get(j)
+            exact = _exact_datetimes(xml, j, cal, known)
+            if exact is None:
+                return None
+            out[col] = exact
+        elif q in _MAP:
+            out[col] = _float_cells(cells, kinds)
+        elif q in _DATE_NAMES:  # a text or numeric date column: pandas' own inference
+            raise _Decline
+        else:
+            out[col] = np.array(cells, dtype=object)
+    return out
+
+
+def _read_channel_columns_calamine(
+    path: Path,
+) -> tuple[list[str], dict[str, Any] | list[pd.DataFrame]] | None:
+    """Channel sheets read with python-calamine: columns built from calamine's cells.
+
+    This skips ``pd.read_excel`` (a Python conversion of every cell and pandas' type
+    inference): only the columns ``_normalise`` uses are converted, and only when their
+    cells are of kinds whose pandas result is known exactly (see ``_sheet_columns``);
+    otherwise the sheets are read through pandas as before. Sheets with the same header
+    are joined column by column (what ``pd.concat`` does for them). None to fall back to
+    openpyxl, exactly when the pandas path would.
+    """
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+    with CalamineWorkbook.from_path(str(path)) as wb:
+        names = list(wb.sheet_names)
+        chans = [k for k in names if str(k).lower().startswith("channel")]
+        if not chans:
+            return chans, []
+        parts = _sheet_parts(path, chans)
+        if parts is None:
+            return None
+        worksheets = {m.name for m in wb.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet}
+        try:
+            if not worksheets.issuperset(chans):
+                raise _Decline
+            sheets = []
+            for k in chans:
+                sheet_xml = _SheetXml(path, parts[k])
+                try:
+                    sheets.append(_sheet_columns(wb, k, sheet_xml))
+                finally:
+                    sheet_xml.join()
+            if any(sh is None for sh in sheets):
+                return None
+            if any(list(sh) != list(sheets[0]) for sh in sheets):
+                raise _Decline
+        except _Decline:
+            sheets = None
+    if sheets is None:
+        return _read_channel_sheets_calamine(path)
+    return chans, {k: np.concatenate([sh[k] for sh in sheets]) for k in sheets[0]}
+
+
 def _read_channel_sheets_openpyxl(path: Path) -> tuple[list[str], list[pd.DataFrame]]:
     with pd.ExcelFile(path, engine="openpyxl") as xl:
         chans = [k for k in xl.sheet_names if str(k).lower().startswith("channel")]
@@ -224,8 +429,9 @@ def read_xlsx(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     Only the ``Channel_*`` sheets are parsed. With python-calamine installed they are read by
     calamine (Rust, about 10x faster than openpyxl); date-time cells are then recomputed from
     the raw Excel serials with openpyxl's millisecond rounding (calamine's differs by 1 ms on
-    times ending in .5 ms). Without calamine, or when the raw serials cannot be matched to the
-    rows, openpyxl reads the sheets.
+    times ending in .5 ms). Columns are built from calamine's cells directly when their kinds
+    make pandas' result certain, else through ``pd.read_excel``. Without calamine, or when
+    the raw serials cannot be matched to the rows, openpyxl reads the sheets.
     """
     result = None
     try:
@@ -234,7 +440,7 @@ def read_xlsx(path: Path) -> tuple[c.Columns, dict[str, Any]]:
         python_calamine = None
     if python_calamine is not None:
         try:
-            result = _read_channel_sheets_calamine(path)
+            result = _read_channel_columns_calamine(path)
         except Exception as exc:  # calamine raises its own error types on corrupt zips
             raise c.fail(path, f"not a readable Excel workbook ({type(exc).__name__})") from exc
         except BaseException as exc:  # a Rust panic surfaces as pyo3's PanicException
@@ -253,7 +459,7 @@ def read_xlsx(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     chans, frames = result
     if not chans:
         raise c.fail(path, "no 'Channel_*' sheet (not an Arbin Excel export)")
-    df = pd.concat(frames, ignore_index=True)
+    df = frames if isinstance(frames, dict) else pd.concat(frames, ignore_index=True)
     meta = c.base_metadata(path, "arbin_xlsx", "Arbin (Excel export)")
     meta["sheets"] = chans
     return _normalise(path, df, meta)
