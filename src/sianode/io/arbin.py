@@ -189,27 +189,26 @@ def _value_cells(xml: str, j: int) -> list[tuple[str, str]]:
     return [cell for cell in cells if cell[0] != "1"]  # row 1 is the header
 
 
-def _exact_datetimes(
-    xml: str, j: int, cal: np.ndarray, cells: list[tuple[str, str]] | None = None
-) -> np.ndarray | None:
-    """Column ``j``'s date-times (datetime64[us]) from the raw serials in the sheet ``xml``.
-
-    ``cal`` is calamine's reading of the data rows (below the header row); ``cells`` is
-    ``_value_cells(xml, j)`` when already known. The serials are rounded to the millisecond
-    as openpyxl does; None when they cannot be matched to the rows (a cell without a plain
-    ``<v>``, a gap, a non-number, a value out of range, or one more than 1 ms from
-    calamine's).
-    """
-    if cells is None:
-        cells = _value_cells(xml, j)
-    if len(cells) != len(cal):
-        return None
+def _serials(cells: list[tuple[str, str]]) -> np.ndarray | None:
+    """The numbers of ``_value_cells`` that fill rows 2, 3, ... without a gap; else None."""
     rows = np.array([int(r) for r, _ in cells])
-    if not np.array_equal(rows, np.arange(2, len(cal) + 2)):
+    if not np.array_equal(rows, np.arange(2, len(cells) + 2)):
         return None
     try:
-        serial = np.array([float(v) for _, v in cells])
+        return np.array([float(v) for _, v in cells])
     except ValueError:
+        return None
+
+
+def _exact_datetimes(cal: np.ndarray, serial: np.ndarray | None) -> np.ndarray | None:
+    """A date-time column (datetime64[us]) from its raw Excel serials (see ``_serials``).
+
+    ``cal`` is calamine's reading of the data rows (below the header row). The serials are
+    rounded to the millisecond as openpyxl does; None when they cannot be matched to the
+    rows (a cell without a plain ``<v>``, a gap, a non-number, a value out of range, or one
+    more than 1 ms from calamine's).
+    """
+    if serial is None or len(serial) != len(cal):
         return None
     if not (np.all(np.isfinite(serial)) and serial.min() >= 61.0 and serial.max() < 2.9e6):
         return None
@@ -231,7 +230,8 @@ def _fix_calamine_dates(z: Any, part: str, df: pd.DataFrame) -> bool:
         return True
     xml = z.read(part).decode("utf-8")
     for j in dt_cols:
-        exact = _exact_datetimes(xml, j, df.iloc[:, j].to_numpy("datetime64[us]"))
+        cal = df.iloc[:, j].to_numpy("datetime64[us]")
+        exact = _exact_datetimes(cal, _serials(_value_cells(xml, j)))
         if exact is None:
             return False
         df.isetitem(j, pd.Series(exact, index=df.index, name=df.columns[j]))
@@ -291,7 +291,7 @@ class _SheetXml:
     """A worksheet part unzipped and decoded in a background thread.
 
     Started just before calamine parses the same sheet: calamine and zlib release the GIL,
-    so on a second core the raw date serials cost little wall time. Column A's value cells
+    so on a second core the raw date serials cost little wall time. Column A's serials
     (where Arbin writes ``Date_Time``) are extracted there too. ``get`` re-raises the
     thread's error, if any.
     """
@@ -300,7 +300,7 @@ class _SheetXml:
         import threading
 
         self._xml: str | None = None
-        self._cells_a: list[tuple[str, str]] | None = None
+        self._serials_a: np.ndarray | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, args=(path, part), daemon=True)
         self._thread.start()
@@ -311,7 +311,7 @@ class _SheetXml:
         try:
             with zipfile.ZipFile(path) as z:
                 self._xml = z.read(part).decode("utf-8")
-            self._cells_a = _value_cells(self._xml, 0)
+            self._serials_a = _serials(_value_cells(self._xml, 0))
         except BaseException as exc:  # handed to the reading thread by get()
             self._error = exc
 
@@ -319,13 +319,13 @@ class _SheetXml:
         """Wait for the thread."""
         self._thread.join()
 
-    def get(self, j: int) -> tuple[str, list[tuple[str, str]] | None]:
-        """The sheet XML and, for column A (``j == 0``), its value cells."""
+    def serials(self, j: int) -> np.ndarray | None:
+        """``_serials(_value_cells(xml, j))`` of the sheet XML."""
         self.join()
         if self._error is not None:
             raise self._error
         assert self._xml is not None
-        return self._xml, self._cells_a if j == 0 else None
+        return self._serials_a if j == 0 else _serials(_value_cells(self._xml, j))
 
 
 def _sheet_columns(wb: Any, name: str, sheet_xml: _SheetXml) -> dict[str, Any] | None:
@@ -358,8 +358,7 @@ def _sheet_columns(wb: Any, name: str, sheet_xml: _SheetXml) -> dict[str, Any] |
             if kinds != {datetime} or q in _MAP:
                 raise _Decline
             cal = pd.DatetimeIndex(cells).to_numpy().astype("datetime64[us]")
-            xml, known = sheet_xml.get(j)
-            exact = _exact_datetimes(xml, j, cal, known)
+            exact = _exact_datetimes(cal, sheet_xml.serials(j))
             if exact is None:
                 return None
             out[col] = exact
