@@ -238,6 +238,13 @@ def _fix_calamine_dates(z: Any, part: str, df: pd.DataFrame) -> bool:
     return True
 
 
+def _channel_parts(path: Path, names: list[str]) -> tuple[list[str], dict[str, str] | None]:
+    """The ``Channel_*`` sheet names in workbook order and their XML parts (see
+    ``_sheet_parts``; None when they cannot be matched)."""
+    chans = [k for k in names if str(k).lower().startswith("channel")]
+    return chans, (_sheet_parts(path, chans) if chans else {})
+
+
 def _read_channel_sheets_calamine(path: Path) -> tuple[list[str], list[pd.DataFrame]] | None:
     """Channel sheets read with python-calamine (Rust); None to fall back to openpyxl."""
     import zipfile
@@ -245,11 +252,9 @@ def _read_channel_sheets_calamine(path: Path) -> tuple[list[str], list[pd.DataFr
     from python_calamine import CalamineWorkbook
 
     with CalamineWorkbook.from_path(str(path)) as wb:
-        names = list(wb.sheet_names)
-    chans = [k for k in names if str(k).lower().startswith("channel")]
+        chans, parts = _channel_parts(path, wb.sheet_names)
     if not chans:
         return chans, []
-    parts = _sheet_parts(path, chans)
     if parts is None:
         return None
     frames = pd.read_excel(path, sheet_name=chans, engine="calamine")
@@ -386,16 +391,11 @@ def _read_channel_columns_calamine(
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     with CalamineWorkbook.from_path(str(path)) as wb:
-        names = list(wb.sheet_names)
-        chans = [k for k in names if str(k).lower().startswith("channel")]
-        if not chans:
-            return chans, []
-        parts = _sheet_parts(path, chans)
-        if parts is None:
-            return None
+        chans, parts = _channel_parts(path, wb.sheet_names)
         worksheets = {m.name for m in wb.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet}
         try:
-            if not worksheets.issuperset(chans):
+            # no channel sheet, unmatched parts: the pandas path answers those cases
+            if not chans or parts is None or not worksheets.issuperset(chans):
                 raise _Decline
             sheets = []
             for k in chans:
