@@ -326,3 +326,26 @@ def test_xlsx_direct_path_declines_odd_headers(tmp_path):
         p = _write_xlsx(tmp_path / f"t{k}.xlsx", {"Channel_1_1": cols})
         assert isinstance(arbin._read_channel_columns_calamine(p)[1], list)
         _same_read(arbin.read_xlsx(p), _xlsx_pandas_path(p))
+
+
+def test_table_equals_public_constructor():
+    """io._table (pandas' _from_arrays, unchecked) builds what pd.DataFrame(cols) builds."""
+    from sianode.io import _table
+
+    n = 5
+    cols = {
+        "Test Time / s": np.arange(n, dtype=float),
+        "Voltage / V": np.linspace(0.1, 1.0, n),
+        "Cycle Count / 1": np.arange(n),
+        "Flag": np.array([True, False, True, True, False]),
+        "Step Type": np.array(["Rest", "CC Chg", None, "Rest", "CC DChg"], dtype=object),
+        "Name": pd.array(["a", "b", "c", "d", "e"], dtype="str"),
+        "Unix": np.arange(n).astype("datetime64[s]"),
+        "Counter": np.arange(n, dtype=np.uint32),
+    }
+    got = _table(dict(cols), n)
+    want = pd.DataFrame(cols)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert list(got.dtypes) == list(want.dtypes)
+    got.loc[0, "Voltage / V"] = 9.0  # writeable, and not a view of the caller's array
+    assert cols["Voltage / V"][0] == 0.1
