@@ -1,13 +1,17 @@
-"""BioLogic: our own .mpr parser against EC-Lab's .mpt export of the same run."""
+"""BioLogic: our own .mpr parser against EC-Lab's .mpt export of the same run, and the
+day/month order of date-time exports."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 from _cycler_helpers import rel_close
 
 from sianode.cycling import cycle_table
-from sianode.io import read
+from sianode.io import biologic, read
 
 TWINS = ["gcpl.issue_149", "gcpl.issue_211", "gcpl.pr_182.1"]
 
@@ -97,3 +101,55 @@ def test_btlab_text_export(cycler):
         t["Cycle Charging Capacity / Ah"][:1], t["Instrument Charging Capacity / Ah"][:1], rtol=1e-2
     )
     rel_close(t["Cycle Discharging Capacity / Ah"], t["Instrument Discharging Capacity / Ah"])
+
+
+def _dates(*vals: str) -> pd.Series:
+    return pd.Series(list(vals), dtype="str")
+
+
+@pytest.mark.parametrize(
+    ("vals", "order", "warned"),
+    [
+        # 11/30: only month first is a date; crosses midnight by 2 s
+        (("11/30/2021 23:59:59.000", "12/01/2021 00:00:01.000"), "month first", False),
+        # 30/11: only day first is a date
+        (("30/11/2021 23:59:59.500", "01/12/2021 00:00:01.500"), "day first", False),
+        # both are dates; month first jumps a month at midnight, day first 2 s
+        (("05/06/2021 23:59:59.000", "06/06/2021 00:00:01.000"), "day first", True),
+        # both are dates, same day: month first (EC-Lab's default), with a warning
+        (("05/06/2021 10:00:00.000", "05/06/2021 10:00:01.000"), "month first", True),
+        # 05/05: the orders agree, nothing to warn about
+        (("05/05/2021 15:36:22.757", "05/05/2021 15:36:45.513"), "month first", False),
+    ],
+)
+def test_biologic_date_order(vals, order, warned):
+    meta = {"warnings": []}
+    unix = biologic._slash_datetimes(Path("x.mpt"), _dates(*vals), meta)
+    fmt = "%m/%d/%Y %H:%M:%S.%f" if order == "month first" else "%d/%m/%Y %H:%M:%S.%f"
+    want = (
+        pd.to_datetime(_dates(*vals), format=fmt) - pd.Timestamp("1970-01-01")
+    ).dt.total_seconds()
+    np.testing.assert_array_equal(unix, want.to_numpy())
+    assert meta["date_order"] == order
+    assert bool(meta["warnings"]) == warned
+
+
+def test_biologic_date_fast_path_equals_pandas():
+    """Zero-padded values (numpy path) give pandas' floats; unpadded ones take pandas' path."""
+    rng = np.random.default_rng(3)
+    us = np.sort(rng.integers(1_500_000_000_000_000, 1_900_000_000_000_000, 2000))
+    ts = pd.to_datetime(us, unit="us")
+    for digits in (0, 1, 3, 6):
+        text = ts.strftime("%m/%d/%Y %H:%M:%S") + (
+            ts.strftime(".%f").str[: digits + 1] if digits else ""
+        )
+        s = pd.Series(text, dtype="str")
+        fits = biologic._slash_fixed(s)
+        assert fits is not None
+        fmt = "%m/%d/%Y %H:%M:%S" + (".%f" if digits else "")
+        want = (pd.to_datetime(s, format=fmt) - pd.Timestamp("1970-01-01")).dt.total_seconds()
+        np.testing.assert_array_equal(fits["month first"], want.to_numpy())
+    assert biologic._slash_fixed(_dates("5/6/2021 10:00:00.5")) is None
+    meta = {"warnings": []}
+    got = biologic._slash_datetimes(Path("x"), _dates("5/6/2021 10:00:00.5"), meta)
+    assert got is not None and meta["date_order"] == "month first"

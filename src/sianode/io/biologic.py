@@ -237,6 +237,108 @@ def read_mpr(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     return _normalise(path, cols, meta)
 
 
+_SLASH_DATE = re.compile(r"^\s*\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2}(?:\.\d+)?\s*$")
+
+
+def _slash_fixed(values: pd.Series) -> dict[str, np.ndarray] | None:
+    """The candidates of :func:`_slash_datetimes` for zero-padded fixed-width values.
+
+    ``NN/NN/YYYY HH:MM:SS`` plus 1-6 fraction digits, parsed from the bytes with numpy.
+    pandas parses such text to datetime64[us] and ``total_seconds`` divides the integer
+    microseconds by 10**6; the same integer and the same division here give the same
+    floats. None (use pandas) for any other form.
+    """
+    b = c.fixed_width_bytes(values)
+    if b is None or not (b.shape[1] == 19 or 21 <= b.shape[1] <= 26):
+        return None
+    w = b.shape[1]
+    seps = {2: "/", 5: "/", 10: " ", 13: ":", 16: ":", 19: "."}
+    digit = np.ones(w, dtype=bool)
+    for j, ch in seps.items():
+        if j < w:
+            digit[j] = False
+            if np.any(b[:, j] != ord(ch)):
+                return None
+    if np.any(b[:, digit] - ord("0") > 9):  # uint8: bytes below "0" wrap round to > 9
+        return None
+
+    def num(lo: int, hi: int) -> np.ndarray:
+        return c.ascii_integers(b[:, lo:hi])
+
+    first, second, y, hh, mi, ss = (
+        num(0, 2),
+        num(3, 5),
+        num(6, 10),
+        num(11, 13),
+        num(14, 16),
+        num(17, 19),
+    )
+    frac_us = num(20, w) * 10 ** (26 - w) if w > 19 else 0
+    fits: dict[str, np.ndarray] = {}
+    for order, (mo, d) in (("month first", (first, second)), ("day first", (second, first))):
+        secs = c.epoch_seconds(y, mo, d, hh, mi, ss)
+        if secs is None:
+            continue
+        us = secs * 1_000_000 + frac_us
+        if np.all(np.diff(us) >= 0):
+            fits[order] = us / 1_000_000
+    return fits
+
+
+def _slash_datetimes(path: Path, values: pd.Series, meta: dict[str, Any]) -> np.ndarray | None:
+    """Unix seconds of ``NN/NN/YYYY HH:MM:SS[.fff]`` date-times with the day/month order decided.
+
+    EC-Lab/BT-Lab write dates in the Windows locale's order, month first (US) or day first;
+    the file does not say which. Both orders are tried on every value: an order that fails
+    on some value (a "month" above 12) or runs backwards in time is ruled out. When both
+    remain and give different instants, the one with the shorter largest step between two
+    samples is taken (a test that crosses midnight read in the wrong order jumps by a
+    month), month first (EC-Lab's default) when that does not decide; a warning says so.
+    None when the values are not all of this form.
+    """
+    fits = _slash_fixed(values)
+    if fits is None:
+        s = values.astype(str)
+        if len(s) == 0 or not s.str.match(_SLASH_DATE).all():
+            return None
+        fits = {}
+        for order, fmt in (
+            ("month first", "%m/%d/%Y %H:%M:%S.%f"),
+            ("day first", "%d/%m/%Y %H:%M:%S.%f"),
+        ):
+            ts = pd.to_datetime(s.str.strip(), format=fmt, errors="coerce")
+            if ts.isna().any():
+                # whole seconds without a fraction
+                ts = pd.to_datetime(s.str.strip(), format=fmt.removesuffix(".%f"), errors="coerce")
+            if ts.isna().any():
+                continue
+            unix = (ts - pd.Timestamp("1970-01-01")).dt.total_seconds().to_numpy()
+            if np.all(np.diff(unix) >= 0):
+                fits[order] = unix
+    if not fits:
+        return None
+    order = "month first" if "month first" in fits else "day first"
+    if len(fits) == 2 and not np.array_equal(fits["month first"], fits["day first"]):
+        mf, df = fits["month first"], fits["day first"]
+        if np.array_equal(mf - mf[0], df - df[0]):
+            meta["warnings"].append(
+                "time/s dates could be month first or day first; read month first (EC-Lab's"
+                " default): Unix Time depends on it, Test Time does not"
+            )
+        else:
+            # the test crosses a day boundary: the order without the longer jump between
+            # two samples (a day, not a month) is the plausible one
+            gap = {k: float(np.max(np.diff(v))) for k, v in fits.items()}
+            order = min(gap, key=lambda k: (gap[k], k != "month first"))
+            meta["warnings"].append(
+                f"time/s dates could be month first or day first; read {order}, whose largest"
+                f" step between samples is {gap[order]:.0f} s (the other order's is"
+                f" {max(gap.values()):.0f} s)"
+            )
+    meta["date_order"] = order
+    return fits[order]
+
+
 def _normalise(
     path: Path, src: pd.DataFrame | dict[str, np.ndarray], meta: dict[str, Any]
 ) -> tuple[c.Columns, dict[str, Any]]:
@@ -252,7 +354,9 @@ def _normalise(
     t = src["time/s"]
     if not pd.api.types.is_numeric_dtype(t):
         # BT-Lab exports may write the time as a date-time
-        unix = c.to_unix(path, t)
+        unix = _slash_datetimes(path, t, meta)
+        if unix is None:
+            unix = c.to_unix(path, t)
         if np.isnan(unix).mean() > 0.5:
             raise c.fail(path, "column 'time/s' is neither numeric nor a date-time")
         out[c.TIME] = unix - np.nanmin(unix)
