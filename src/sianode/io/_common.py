@@ -342,17 +342,13 @@ def _hms_arrow(s: pd.Series) -> np.ndarray | None:
     ASCII-only, so a value it matches is matched the same way by Python's ``re``, and the
     cast parses decimal digits to the correctly rounded double as ``float()`` does.
     """
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-    except ImportError:  # pragma: no cover
+    arr = _arrow_strings(s)
+    if arr is None:
         return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     try:
-        arr = pa.array(s)
-        if arr.null_count or not (
-            pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
-        ):
-            return None
         parts = pc.extract_regex(arr, _HMS_NAMED)
         if parts.null_count:
             return None
@@ -512,17 +508,13 @@ def _unix_arrow(s: pd.Series, fmt: str) -> np.ndarray | None:
         return None
     if ("I" in fields) != ("p" in fields):
         return None
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-    except ImportError:  # pragma: no cover
+    arr = _arrow_strings(s)
+    if arr is None:
         return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     try:
-        arr = pa.array(s)
-        if arr.null_count or not (
-            pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
-        ):
-            return None
         parts = pc.extract_regex(arr, "^" + pattern + "$")
         if parts.null_count:
             return None
