@@ -119,6 +119,13 @@ def text_bytes(path: Path, raw: bytes) -> tuple[str, bytes, str]:
     return text, raw, "latin-1"
 
 
+def quantity_column(columns: Any, quantity: str) -> str | None:
+    """The first column labelled ``quantity`` with any unit (``'Voltage (mV)'`` for
+    ``'voltage'``; case-insensitive), or None."""
+    want = quantity.lower()
+    return next((k for k in columns if split_label(k)[0].lower() == want), None)
+
+
 def unit_factor(path: Path, unit: str, table: dict[str, float], what: str) -> float:
     """Multiplier from ``unit`` to the BDF unit of ``what``; ParsingError for unknown units."""
     key = unit.strip().lower().replace(" ", "").replace("·", ".")

@@ -42,10 +42,10 @@ def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     mapping = meta["column_mapping"]
 
     def col(q: str) -> str:
-        for name in df.columns:
-            if c.split_label(name)[0].lower() == q.lower():
-                return name
-        raise c.fail(path, f"missing column '{q}'")
+        name = c.quantity_column(df.columns, q)
+        if name is None:
+            raise c.fail(path, f"missing column '{q}'")
+        return name
 
     for bdf, q, table in (
         (c.TIME, "Run Time", c.TIME_UNITS),

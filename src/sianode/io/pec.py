@@ -41,10 +41,10 @@ def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     mapping = meta["column_mapping"]
 
     def find(q: str) -> str:
-        for col in df.columns:
-            if c.split_label(col)[0].lower() == q.lower():
-                return col
-        raise c.fail(path, f"missing column '{q} (unit)'")
+        col = c.quantity_column(df.columns, q)
+        if col is None:
+            raise c.fail(path, f"missing column '{q} (unit)'")
+        return col
 
     for bdf, q, table in (
         (c.TIME, "Total Time", c.TIME_UNITS),
