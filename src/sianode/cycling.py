@@ -709,6 +709,15 @@ def dqdv(
     return pd.concat(rows, ignore_index=True)
 
 
+def _figure(ax=None):
+    """``(figure, axes)``: a new 6 x 4 in figure, or the given axes and their figure."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        return plt.subplots(figsize=(6, 4), layout="constrained")
+    return ax.figure, ax
+
+
 def _cycle_colours(n: int):
     import matplotlib
 
@@ -730,12 +739,7 @@ def plot_capacity(table: pd.DataFrame, ax=None):
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
-    else:
-        fig = ax.figure
+    fig, ax = _figure(ax)
     cyc = table["Cycle Count / 1"]
     if "Lithiation Capacity / mAh" in table.columns:
         ax.plot(cyc, table["Lithiation Capacity / mAh"], "o-", label="lithiation")
@@ -760,12 +764,7 @@ def plot_voltage_capacity(data: pd.DataFrame, ax=None, method: str | None = None
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
-    else:
-        fig = ax.figure
+    fig, ax = _figure(ax)
     vc = voltage_capacity(data, method)
     cycles = sorted(vc[CYCLE].unique())
     colours = dict(zip(cycles, _cycle_colours(len(cycles)), strict=True))
@@ -794,12 +793,7 @@ def plot_dqdv(data: pd.DataFrame, ax=None, **kwargs: Any):
     -------
     matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
-    else:
-        fig = ax.figure
+    fig, ax = _figure(ax)
     d = dqdv(data, **kwargs)
     cycles = sorted(d[CYCLE].unique())
     colours = dict(zip(cycles, _cycle_colours(len(cycles)), strict=True))
