@@ -14,10 +14,14 @@ from hypothesis.extra.numpy import arrays
 
 from sianode.cycling import (
     _fill_gaps,
+    active_signs,
+    active_threshold,
     charge_increments,
+    counter_increments,
     cycle_table,
     detect_cycles,
     dqdv,
+    half_cycle_labels,
     percentile_linear,
     plot_capacity,
     plot_dqdv,
@@ -170,6 +174,9 @@ _finite = st.floats(0.0, 1e3, allow_nan=False, allow_infinity=False)
 )
 def test_percentile_linear_equals_numpy(a, q):
     assert percentile_linear(a.copy(), q) == np.percentile(a, q)
+    b = a.copy()
+    assert percentile_linear(b, q, overwrite=True) == np.percentile(a, q)
+    np.testing.assert_array_equal(np.sort(b), np.sort(a))  # reordered, same values
 
 
 @settings(max_examples=300, deadline=None)
@@ -182,3 +189,160 @@ def test_fill_gaps_and_changes_equal_pandas(s):
         got = run_numbers(_fill_gaps(s))
         np.testing.assert_array_equal(got, want)
         assert got.dtype == want.dtype
+
+
+# The cycle rules are computed with few numpy passes (np.repeat over runs, in-place
+# arithmetic, matrix products). Each must equal the plain expression of the rule in the
+# module doc, written here as directly as possible (the implementation before the fast one).
+
+
+def _ref_counter_increments(values):
+    c = np.abs(np.asarray(values, dtype=float))
+    c[~np.isfinite(c)] = 0.0
+    out = np.zeros(c.size)
+    if c.size > 1:
+        d = np.diff(c)
+        out[1:] = np.where(d >= 0, d, c[1:])
+    return out
+
+
+def _ref_charge_increments(t, i, method, st_=None):
+    out = np.zeros(t.size)
+    if t.size < 2:
+        return out
+    dt = np.diff(t)
+    mid = 0.5 * (i[1:] + i[:-1]) if method == "trapezoid" else i[1:]
+    inc = mid * dt / 3600.0
+    if st_ is not None:
+        new = (st_[1:] < st_[:-1]) & np.isfinite(st_[1:]) & (dt > 0)
+        k = np.flatnonzero(new)
+        after = np.clip(st_[1:][k], 0.0, dt[k])
+        inc[k] = (i[:-1][k] * (dt[k] - after) + i[1:][k] * after) / 3600.0
+    inc[~np.isfinite(inc) | ~(dt > 0)] = 0.0
+    out[1:] = inc
+    return out
+
+
+def _ref_labels(i, dq):
+    """Half-cycle labels and signs: the module doc's rule, one step per line."""
+    n = i.size
+    sign = np.where(np.isfinite(i) & (np.abs(i) > active_threshold(i)), np.sign(i), 0.0)
+    sign = sign.astype(np.int8)
+    q = np.abs(dq)
+    q = np.where(np.isfinite(q), q, 0.0)
+
+    def segments(sg):
+        idx = np.flatnonzero(sg != 0)
+        if idx.size == 0:
+            return idx, idx
+        s = sg[idx]
+        new = np.r_[True, s[1:] != s[:-1]]
+        return idx[new], s[new]
+
+    starts, signs = segments(sign)
+    for _ in range(3):
+        if starts.size <= 1:
+            break
+        qseg = np.add.reduceat(q, starts)
+        tiny = np.flatnonzero(qseg < 5e-3 * qseg.max())
+        if tiny.size == 0:
+            break
+        bounds = np.append(starts, n)
+        for k in tiny:
+            new_sign = signs[k - 1] if k > 0 else signs[k + 1]
+            seg = slice(bounds[k], bounds[k + 1])
+            sign[seg] = np.where(sign[seg] != 0, new_sign, 0)
+        starts, signs = segments(sign)
+    marks = np.zeros(n, dtype=np.int64)
+    if starts.size:
+        marks[starts[1:]] = 1
+    return np.cumsum(marks), signs.astype(int)
+
+
+def _ref_cycles(i, dq, opening):
+    labels, signs = _ref_labels(i, dq)
+    if signs.size == 0:
+        return np.ones(i.size, dtype=np.int64)
+    first = int(signs[0]) if opening is None else opening
+    cyc = np.cumsum(signs == first)
+    if opening is None:
+        cyc = np.maximum(cyc, 1)
+    return cyc[labels]
+
+
+# currents with rests, flickers, NaN and infinities, in A
+_currents = arrays(
+    np.float64,
+    st.integers(1, 120),
+    elements=st.sampled_from([0.0, 1e-3, -1e-3, 2e-3, -5e-4, 1e-7, -1e-7, np.nan, np.inf]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_currents, st.sampled_from([None, 1, -1]), st.booleans())
+def test_cycle_rules_equal_reference(i, opening, with_dq):
+    dq = np.abs(i) * 10 / 3600 if with_dq else None
+    ref_dq = dq if with_dq else i
+    labels, signs = half_cycle_labels(i, dq)
+    want_labels, want_signs = _ref_labels(i, ref_dq)
+    np.testing.assert_array_equal(labels, want_labels)
+    np.testing.assert_array_equal(signs, want_signs)
+    assert labels.dtype == np.int64
+    got = detect_cycles(i, dq, opening)
+    np.testing.assert_array_equal(got, _ref_cycles(i, ref_dq, opening))
+    assert got.dtype == np.int64
+    want_sign = np.where(np.isfinite(i) & (np.abs(i) > active_threshold(i)), np.sign(i), 0)
+    np.testing.assert_array_equal(active_signs(i), want_sign)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    arrays(np.float64, st.integers(1, 80), elements=st.sampled_from([0.0, 1.0, 2.5, 3.0, np.nan])),
+)
+def test_run_numbers_equal_cumulative_sum(x):
+    want = np.ones(x.size, dtype=np.int64)
+    want[1:] += np.cumsum(x[1:] != x[:-1])
+    got = run_numbers(x)
+    np.testing.assert_array_equal(got, want)
+    assert got.dtype == np.int64
+
+
+_counter = st.one_of(
+    st.floats(0.0, 5.0),
+    st.sampled_from([0.0, -1.0, np.nan, np.inf, -np.inf]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(1, 50)), elements=_counter))
+def test_counter_increments_equal_reference(c2):
+    got = counter_increments(c2)
+    assert got.shape == c2.shape
+    for row, want in zip(got, c2):
+        np.testing.assert_array_equal(row, _ref_counter_increments(want))
+    np.testing.assert_array_equal(counter_increments(c2[0]), _ref_counter_increments(c2[0]))
+
+
+_times = st.one_of(st.floats(-5.0, 100.0), st.sampled_from([np.nan, np.inf]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(1, 40).flatmap(
+        lambda n: st.tuples(
+            arrays(np.float64, n, elements=_times),
+            arrays(np.float64, n, elements=st.floats(-1.0, 1.0)),
+            arrays(np.float64, n, elements=_times),
+        )
+    ),
+    st.sampled_from(["trapezoid", "hold"]),
+    st.booleans(),
+)
+def test_charge_increments_bit_identical_to_expression(tis, method, with_step_time):
+    t, i, st_ = tis
+    t = np.cumsum(np.nan_to_num(t, nan=1.0, posinf=2.0))  # mostly increasing, some drops
+    st_ = st_ if with_step_time else None
+    with np.errstate(all="ignore"):
+        got = charge_increments(t, i, method, st_)
+        want = _ref_charge_increments(t, i, method, st_)
+    np.testing.assert_array_equal(got, want)

@@ -44,6 +44,7 @@ lithiation / delithiation (discharge / charge). Without a role only the BDF-sens
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,7 @@ from .metrics import summarise_cycles
 __all__ = [
     "ACTIVE_FRACTION",
     "active_threshold",
+    "active_signs",
     "percentile_linear",
     "half_cycle_labels",
     "dc_current",
@@ -93,7 +95,7 @@ def _require(data: pd.DataFrame, cols: tuple[str, ...] = (TIME, VOLTAGE, CURRENT
         raise ParameterError(f"data: missing BDF column(s) {missing}")
 
 
-def percentile_linear(values: np.ndarray, q: float) -> float:
+def percentile_linear(values: np.ndarray, q: float, overwrite: bool = False) -> float:
     """``numpy.percentile(values, q)`` (default "linear" method) for a 1-D float array.
 
     The same order statistics and the same interpolation expression as numpy (checked
@@ -106,6 +108,9 @@ def percentile_linear(values: np.ndarray, q: float) -> float:
         Finite values, at least one.
     q : float
         Percentile in [0, 100].
+    overwrite : bool
+        Partition ``values`` in place instead of a copy (like numpy's
+        ``overwrite_input``).
 
     Returns
     -------
@@ -115,7 +120,12 @@ def percentile_linear(values: np.ndarray, q: float) -> float:
     v = (n - 1) * (q / 100.0)
     lo = int(np.floor(v))
     hi = min(lo + 1, n - 1)
-    part = np.partition(values, [lo, hi] if hi != lo else lo)
+    kth = [lo, hi] if hi != lo else lo
+    if overwrite:
+        values.partition(kth)
+        part = values
+    else:
+        part = np.partition(values, kth)
     a, b = part[lo], part[hi]
     t = v - lo
     d = b - a
@@ -136,13 +146,45 @@ def active_threshold(current: Any) -> float:
     float
         ``1e-3 * P99.5(|I|)``, at least 1e-12 [A].
     """
-    a = np.abs(np.asarray(current, dtype=float))
-    finite = np.isfinite(a)
-    if not finite.all():
-        a = a[finite]
+    return _threshold(np.abs(np.asarray(current, dtype=float)))[0]
+
+
+def _threshold(a: np.ndarray) -> tuple[float, bool]:
+    """:func:`active_threshold` from ``|I|``, and whether every value of ``a`` is finite.
+
+    ``a`` is reordered (partitioned in place).
+    """
+    # a finite sum of values >= 0 proves them all finite in one pass, without a mask
+    all_finite = math.isfinite(np.add.reduce(a)) or bool(np.isfinite(a).all())
+    if not all_finite:
+        a = a[np.isfinite(a)]
     if a.size == 0:
-        return 1e-12
-    return max(ACTIVE_FRACTION * percentile_linear(a, 99.5), 1e-12)
+        return 1e-12, all_finite
+    return max(ACTIVE_FRACTION * percentile_linear(a, 99.5, overwrite=True), 1e-12), all_finite
+
+
+def active_signs(current_A: Any) -> np.ndarray:
+    """+1 / -1 for active charging / discharging points, 0 for inactive ones (int8).
+
+    A point is active when its current is finite and ``|I|`` exceeds
+    :func:`active_threshold` (rule in the module doc).
+
+    Parameters
+    ----------
+    current_A : array
+        Current [A], BDF sign.
+
+    Returns
+    -------
+    numpy.ndarray of int8
+    """
+    i = np.asarray(current_A, dtype=float)
+    thr, all_finite = _threshold(np.abs(i))
+    # two comparisons instead of sign/abs/where: NaN compares False, so it is inactive
+    sign = (i > thr).view(np.int8) - (i < -thr).view(np.int8)
+    if not all_finite:
+        sign[~np.isfinite(i)] = 0  # +-inf is not a current
+    return sign
 
 
 def charge_increments(
@@ -170,17 +212,31 @@ def charge_increments(
     """
     t = np.asarray(time_s, dtype=float)
     i = np.asarray(current_A, dtype=float)
-    out = np.zeros(t.size)
-    if t.size < 2:
-        return out
-    dt = np.diff(t)
-    if method == "trapezoid":
-        mid = 0.5 * (i[1:] + i[:-1])
-    elif method == "hold":
-        mid = i[1:]
-    else:
+    if method not in ("trapezoid", "hold"):
         raise ParameterError(f"method: expected 'trapezoid' or 'hold', got {method!r}")
-    inc = mid * dt / 3600.0
+    if t.size < 2:
+        return np.zeros(t.size)
+    return _charge_increments(t[1:] - t[:-1], i, method, step_time_s)
+
+
+def _charge_increments(
+    dt: np.ndarray, i: np.ndarray, method: str, step_time_s: Any | None
+) -> np.ndarray:
+    """:func:`charge_increments` from the time steps ``dt`` (``n - 1`` values) [A h].
+
+    In-place arithmetic in the same order as ``0.5 * (I[k] + I[k-1]) * dt / 3600``, so the
+    result is bit-identical to that expression.
+    """
+    out = np.empty(i.size)
+    out[0] = 0.0
+    inc = out[1:]
+    if method == "trapezoid":
+        np.add(i[1:], i[:-1], out=inc)
+        inc *= 0.5
+    else:
+        inc[:] = i[1:]
+    inc *= dt
+    inc /= 3600.0
     if step_time_s is not None:
         st = np.asarray(step_time_s, dtype=float)
         new = (st[1:] < st[:-1]) & np.isfinite(st[1:]) & (dt > 0)
@@ -188,22 +244,68 @@ def charge_increments(
             k = np.flatnonzero(new)
             after = np.clip(st[1:][k], 0.0, dt[k])
             inc[k] = (i[:-1][k] * (dt[k] - after) + i[1:][k] * after) / 3600.0
-    bad = ~np.isfinite(inc) | ~(dt > 0)
-    inc[bad] = 0.0
-    out[1:] = inc
+    good = np.isfinite(inc)
+    good &= dt > 0
+    np.copyto(inc, 0.0, where=~good)
     return out
 
 
 def _segments(sign: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Start indices and signs of runs of equal non-zero sign (zeros skipped)."""
-    idx = np.flatnonzero(sign != 0)
+    idx = sign.nonzero()[0]
     if idx.size == 0:
         return idx, idx
     s = sign[idx]
     new = np.empty(idx.size, dtype=bool)
     new[0] = True
-    new[1:] = s[1:] != s[:-1]
+    np.not_equal(s[1:], s[:-1], out=new[1:])
     return idx[new], s[new]
+
+
+def _half_cycle_starts(sign: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start index and sign of each half cycle (rule in module doc).
+
+    ``sign`` is :func:`active_signs` (changed in place by the merge rule) and ``q`` the
+    charge magnitude per sample [A h], finite and >= 0.
+    """
+    n = sign.size
+    starts, signs = _segments(sign)
+    for _ in range(3):
+        if starts.size <= 1:
+            break
+        # charge of each segment: from its start to the next segment's start
+        qseg = np.add.reduceat(q, starts)
+        top = float(np.max(qseg))
+        tiny = np.flatnonzero(qseg < MERGE_FRACTION * top)
+        if tiny.size == 0:
+            break
+        bounds = np.append(starts, n)
+        for k in tiny:
+            new_sign = signs[k - 1] if k > 0 else signs[k + 1]
+            seg = slice(bounds[k], bounds[k + 1])
+            sign[seg] = np.where(sign[seg] != 0, new_sign, 0)
+        starts, signs = _segments(sign)
+    return starts, signs
+
+
+def _charge_magnitude(current_A: np.ndarray, dq_Ah: Any | None) -> np.ndarray:
+    """``|dq|`` with non-finite values as 0 (``|I|`` when ``dq`` is not given)."""
+    q = np.abs(np.asarray(dq_Ah, dtype=float)) if dq_Ah is not None else np.abs(current_A)
+    return np.where(np.isfinite(q), q, 0.0)
+
+
+def _repeat_runs(starts: np.ndarray, n: int, first: int) -> np.ndarray:
+    """``first`` for ``[0, starts[0])``, ``first + 1`` for ``[starts[0], starts[1])``, ...
+
+    ``starts`` are increasing positions in ``(0, n)``. One ``np.repeat``: about 4x faster
+    than a cumulative sum of change marks on a few thousand points.
+    """
+    bounds = np.empty(starts.size + 2, dtype=np.int64)
+    bounds[0] = 0
+    bounds[1:-1] = starts
+    bounds[-1] = n
+    values = np.arange(first, first + starts.size + 1, dtype=np.int64)
+    return np.repeat(values, bounds[1:] - bounds[:-1])
 
 
 def half_cycle_labels(current_A: Any, dq_Ah: Any | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -224,33 +326,10 @@ def half_cycle_labels(current_A: Any, dq_Ah: Any | None = None) -> tuple[np.ndar
         +1 / -1 per half cycle (empty when no point is active).
     """
     i = np.asarray(current_A, dtype=float)
-    n = i.size
-    thr = active_threshold(i)
-    sign = np.where(np.isfinite(i) & (np.abs(i) > thr), np.sign(i), 0.0).astype(np.int8)
-    q = np.abs(np.asarray(dq_Ah, dtype=float)) if dq_Ah is not None else np.abs(i)
-    q = np.where(np.isfinite(q), q, 0.0)
-    starts, signs = _segments(sign)
-    for _ in range(3):
-        if starts.size <= 1:
-            break
-        # charge of each segment: from its start to the next segment's start
-        qseg = np.add.reduceat(q, starts)
-        top = float(np.max(qseg))
-        tiny = np.flatnonzero(qseg < MERGE_FRACTION * top)
-        if tiny.size == 0:
-            break
-        bounds = np.append(starts, n)
-        for k in tiny:
-            new_sign = signs[k - 1] if k > 0 else signs[k + 1]
-            seg = slice(bounds[k], bounds[k + 1])
-            sign[seg] = np.where(sign[seg] != 0, new_sign, 0)
-        starts, signs = _segments(sign)
-    labels = np.zeros(n, dtype=np.int64)
-    if starts.size:
-        marks = np.zeros(n, dtype=np.int64)
-        marks[starts[1:]] = 1
-        labels = np.cumsum(marks)
-    return labels, signs.astype(int)
+    starts, signs = _half_cycle_starts(active_signs(i), _charge_magnitude(i, dq_Ah))
+    if starts.size == 0:
+        return np.zeros(i.size, dtype=np.int64), signs.astype(int)
+    return _repeat_runs(starts[1:], i.size, 0), signs.astype(int)
 
 
 def detect_cycles(
@@ -272,15 +351,22 @@ def detect_cycles(
     numpy.ndarray of int
         Cycle numbers, 1-based (0 only for half cycles before an explicit ``opening``).
     """
-    labels, signs = half_cycle_labels(current_A, dq_Ah)
+    i = np.asarray(current_A, dtype=float)
+    return _cycles(
+        _half_cycle_starts(active_signs(i), _charge_magnitude(i, dq_Ah)), i.size, opening
+    )
+
+
+def _cycles(half: tuple[np.ndarray, np.ndarray], n: int, opening: int | None) -> np.ndarray:
+    """Cycle numbers from the half cycles' starts and signs (:func:`_half_cycle_starts`)."""
+    starts, signs = half
     if signs.size == 0:
-        return np.ones(labels.size, dtype=np.int64)
+        return np.ones(n, dtype=np.int64)
     first = int(signs[0]) if opening is None else int(np.sign(opening))
-    opens = (signs == first).astype(np.int64)
-    cyc_of_half = np.cumsum(opens)
-    if opening is None:
-        cyc_of_half = np.maximum(cyc_of_half, 1)
-    return cyc_of_half[labels]
+    opens = signs == first
+    # the first half cycle is cycle 1 (or 0 before an explicit opening direction); each
+    # later half cycle in the opening direction starts the next cycle
+    return _repeat_runs(starts[1:][opens[1:]], n, int(opens[0]))
 
 
 def _fill_gaps(values: np.ndarray) -> np.ndarray:
@@ -309,11 +395,11 @@ def run_numbers(x: np.ndarray) -> np.ndarray:
     -------
     numpy.ndarray of int64
     """
-    out = np.ones(x.size, dtype=np.int64)
-    if x.size > 1:
-        np.cumsum(x[1:] != x[:-1], out=out[1:])
-        out[1:] += 1
-    return out
+    if x.size == 0:
+        return np.ones(0, dtype=np.int64)
+    changes = (x[1:] != x[:-1]).nonzero()[0]
+    changes += 1
+    return _repeat_runs(changes, x.size, 1)
 
 
 def step_counts(current_A: Any, step_index: Any | None = None) -> np.ndarray:
@@ -335,7 +421,10 @@ def step_counts(current_A: Any, step_index: Any | None = None) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     if step_index is not None:
         s = np.asarray(step_index, dtype=float)
-        if np.isfinite(s).any():
+        finite = np.isfinite(s)
+        if finite.all():
+            return run_numbers(s)
+        if finite.any():
             return run_numbers(_fill_gaps(s))
     thr = active_threshold(i)
     cls = np.where(np.abs(i) > thr, np.sign(i), 0.0)
@@ -373,13 +462,26 @@ def counter_increments(values: Any) -> np.ndarray:
 
     A rise counts as its difference; a drop is a reset, and the new value is the charge
     since the reset. NaN counts as 0. The first sample contributes nothing.
+
+    Parameters
+    ----------
+    values : array
+        The counter, 1-D; or 2-D with one counter per row (increments along each row).
+
+    Returns
+    -------
+    numpy.ndarray
+        Increments (>= 0, same unit as ``values``), same shape as ``values``.
     """
     c = np.abs(np.asarray(values, dtype=float))
-    c[~np.isfinite(c)] = 0.0
-    out = np.zeros(c.size)
-    if c.size > 1:
-        d = np.diff(c)
-        out[1:] = np.where(d >= 0, d, c[1:])
+    finite = np.isfinite(c)
+    if not finite.all():
+        c[~finite] = 0.0
+    out = np.empty_like(c)
+    out[..., :1] = 0.0
+    rise = out[..., 1:]
+    np.subtract(c[..., 1:], c[..., :-1], out=rise)
+    np.copyto(rise, c[..., 1:], where=rise < 0)  # a reset
     return out
 
 
