@@ -349,3 +349,94 @@ def test_table_equals_public_constructor():
     assert list(got.dtypes) == list(want.dtypes)
     got.loc[0, "Voltage / V"] = 9.0  # writeable, and not a view of the caller's array
     assert cols["Voltage / V"][0] == 0.1
+
+
+def test_table_from_blocks_equals_public_constructor():
+    """The all-numeric path (pandas.api.internals blocks) builds what pd.DataFrame builds:
+    every numeric dtype, any column order, a table that owns writeable data."""
+    from sianode.io import _numeric_blocks, _table
+
+    rng = np.random.default_rng(7)
+    n = 6
+    cols = {
+        "Counter": np.arange(n, dtype=np.uint32),
+        "Voltage / V": rng.random(n),
+        "Flag": rng.random(n) > 0.5,
+        "Test Time / s": np.arange(n, dtype=float),
+        "Temperature / degC": rng.random(n).astype(np.float32),
+        "Cycle Count / 1": np.arange(n),
+        "Index": np.arange(n, dtype=np.int32),
+        "Current / A": rng.random(n),
+    }
+    assert _numeric_blocks(cols) is not None  # this test exercises the block path
+    got = _table(dict(cols), n)
+    want = pd.DataFrame(cols)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert list(got.dtypes) == list(want.dtypes)
+    for k, v in cols.items():
+        col = got[k].to_numpy()
+        assert not np.shares_memory(col, v), k  # a copy, as the constructor makes
+    got.loc[0, "Voltage / V"] = 9.0
+    assert cols["Voltage / V"][0] != 9.0
+
+
+def _finish_cols(n: int, reorder: bool) -> dict[str, np.ndarray]:
+    """Reader-like columns: record-field views (strided, unaligned, read-only), float32,
+    ints, and charge counters that grow on the 'wrong' current sign."""
+    rec = np.zeros(n, dtype=[("t", "<f8"), ("pad", "u1"), ("v", "<f4"), ("i", "<f8")])
+    rec["t"] = np.arange(n) * 10.0
+    rec["v"] = np.linspace(3.0, 4.0, n)
+    rec["i"] = np.where(np.arange(n) % 20 < 10, 1e-3, -1e-3)  # positive on discharge
+    rec = np.frombuffer(rec.tobytes(), dtype=rec.dtype)  # read-only, itemsize 21
+    grow = np.cumsum(np.abs(rec["i"]) * 10 / 3600)
+    cols = {
+        "Test Time / s": rec["t"],
+        "Voltage / V": rec["v"].astype(float),
+        "Current / A": rec["i"].copy(),  # writeable: finish must still not negate it in place
+        "Step Index / 1": (np.arange(n) // 10).astype(float),
+        "Charging Capacity / Ah": np.where(rec["i"] < 0, grow, 0.0),
+        "Discharging Capacity / Ah": np.where(rec["i"] > 0, grow, 0.0),
+        "Temperature / degC": np.full(n, 25.0, dtype=np.float32),
+        "Instrument Cycle / 1": np.arange(n, dtype=np.int64) // 20,
+    }
+    if reorder:  # a reader that puts the time last and the counters first
+        keys = list(cols)[::-1]
+        cols = {k: cols[k] for k in keys}
+    return cols
+
+
+@pytest.mark.parametrize("reorder", [False, True])
+def test_finish_float_block_equals_constructor_path(monkeypatch, reorder):
+    """finish() with the float block and pandas blocks gives the same table, attributes and
+    metadata as with pandas' own constructor; the reader's arrays are left as they were,
+    also when the current is flipped to BDF's sign."""
+    import sianode.io as sio
+
+    n = 60
+    cols = _finish_cols(n, reorder)
+    before = {k: v.copy() for k, v in cols.items()}
+    meta_fast: dict = {"warnings": [], "source_file": "x"}
+    fast = sio.finish(dict(cols), meta_fast)
+    for k, v in cols.items():
+        np.testing.assert_array_equal(v, before[k], err_msg=k)
+    assert any("sign flipped" in w for w in meta_fast["warnings"])
+
+    monkeypatch.setattr(sio, "_from_blocks", None)  # pandas 2.x: no block API
+    monkeypatch.setattr(pd.DataFrame, "_from_arrays", None, raising=False)
+    meta_slow: dict = {"warnings": [], "source_file": "x"}
+    slow = sio.finish(dict(cols), meta_slow)
+    for k, v in cols.items():
+        np.testing.assert_array_equal(v, before[k], err_msg=k)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    assert fast.attrs == slow.attrs
+    assert meta_fast == meta_slow
+    assert list(fast.columns[:5]) == [
+        "Test Time / s",
+        "Voltage / V",
+        "Current / A",
+        "Cycle Count / 1",
+        "Step Count / 1",
+    ]
+    assert (fast["Current / A"].to_numpy() < 0).sum() == (before["Current / A"] > 0).sum()
+    for k in cols:
+        assert not np.shares_memory(fast[k].to_numpy(), cols[k]), k

@@ -352,7 +352,10 @@ def _normalise(
     if "time/s" not in src:
         raise c.fail(path, "missing column 'time/s'")
     t = src["time/s"]
-    if not pd.api.types.is_numeric_dtype(t):
+    numeric_time = t.dtype.kind in "fiub" if isinstance(t, np.ndarray) else None
+    if numeric_time is None:
+        numeric_time = pd.api.types.is_numeric_dtype(t)
+    if not numeric_time:
         # BT-Lab exports may write the time as a date-time
         unix = _slash_datetimes(path, t, meta)
         if unix is None:
@@ -381,10 +384,15 @@ def _normalise(
     elif "dq/mA.h" in src:
         dq = c.numeric(path, src, "dq/mA.h")
         tt = out[c.TIME]
-        dt = np.r_[np.nan, np.diff(tt)]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cur = np.where(dt > 0, dq * 3.6 / dt, 0.0)  # mA h / s * 3600 -> mA; / 1000 -> A
-        out[c.CURRENT] = np.where(np.isfinite(cur), cur, 0.0)
+        dt = np.empty_like(tt)
+        dt[0] = np.nan
+        np.subtract(tt[1:], tt[:-1], out=dt[1:])
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            cur = dq * 3.6 / dt  # mA h / s * 3600 -> mA; / 1000 -> A
+        good = np.isfinite(cur)
+        good &= dt > 0
+        np.copyto(cur, 0.0, where=~good)
+        out[c.CURRENT] = cur
         mapping[c.CURRENT] = "dq/mA.h / dt"
         kind = "interval_mean"
         meta["warnings"].append("no current column: current derived from dq/mA.h and time")
@@ -408,8 +416,8 @@ def _normalise(
         mapping[c.DCHG_CAP] = "Q discharge/mA.h"
     elif "Q charge/discharge/mA.h" in src:
         q = c.numeric(path, src, "Q charge/discharge/mA.h") * 1e-3
-        out[c.CHG_CAP] = np.clip(q, 0.0, None)
-        out[c.DCHG_CAP] = np.clip(-q, 0.0, None)
+        out[c.CHG_CAP] = np.maximum(q, 0.0)
+        out[c.DCHG_CAP] = np.maximum(-q, 0.0)
         mapping[c.CHG_CAP] = "Q charge/discharge/mA.h (> 0)"
         mapping[c.DCHG_CAP] = "-Q charge/discharge/mA.h (< 0)"
     for src_name, bdf in (("Energy charge/W.h", c.CHG_E), ("Energy discharge/W.h", c.DCHG_E)):

@@ -58,7 +58,7 @@ def detect(path: Path | str) -> str:
         One of :data:`FORMATS`.
     """
     p = Path(path)
-    head = c.read_bytes(p, 65536)
+    head = c.read_bytes(p, 4096)  # enough for every binary signature
     if not head:
         raise c.fail(p, "file is empty")
     if head.startswith(b"BIO-LOGIC MODULAR FILE"):
@@ -82,8 +82,10 @@ def detect(path: Path | str) -> str:
         return "bdf"
     if head[:2] == b"\x1f\x8b":
         return "bdf"
-    if b"\x00" in head[:4096]:
+    if b"\x00" in head:
         raise c.fail(p, "unrecognised binary file (not a known cycler format)")
+    if len(head) == 4096:
+        head = c.read_bytes(p, 65536)  # a text file: its first 64 KiB
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     lines = text.splitlines()
     first = lines[0] if lines else ""
