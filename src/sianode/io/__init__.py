@@ -258,14 +258,7 @@ def finish(
     ``data`` is a reader's :data:`~sianode.io._common.Columns` (BDF name -> array) or a
     DataFrame. The result is built once, from the dict of column arrays.
     """
-    from ..cycling import (
-        _charge_increments,
-        _cycles,
-        _half_cycle_starts,
-        active_signs,
-        dc_current_values,
-        step_counts,
-    )
+    from ..cycling import charge_increments, dc_current_values, detect_cycles, step_counts
 
     src = path if path is not None else meta.get("source_file")
     if isinstance(data, pd.DataFrame):
@@ -316,8 +309,8 @@ def finish(
         cur = dc_current_values(cols[c.CURRENT], freq)
     st = np.asarray(cols[c.STEP_TIME], dtype=float) if c.STEP_TIME in cols else None
     method = "hold" if kind == "interval_mean" else "trapezoid"
-    dq = _charge_increments(dt, cur, method, st)  # finite by construction
-    cols[c.CYCLE] = _cycles(_half_cycle_starts(active_signs(cur), np.abs(dq)), n, None)
+    dq = charge_increments(t, cur, method, st)
+    cols[c.CYCLE] = detect_cycles(cur, dq)
     cols[c.STEP] = step_counts(
         cur, np.asarray(cols[c.STEP_INDEX], dtype=float) if c.STEP_INDEX in cols else None
     )
