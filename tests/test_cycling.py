@@ -224,39 +224,38 @@ def _ref_charge_increments(t, i, method, st_=None):
 
 
 def _ref_labels(i, dq):
-    """Half-cycle labels and signs: the module doc's rule, one step per line."""
+    """Half-cycle labels and signs from the module doc's rule, point by point in Python."""
     n = i.size
-    sign = np.where(np.isfinite(i) & (np.abs(i) > active_threshold(i)), np.sign(i), 0.0)
-    sign = sign.astype(np.int8)
-    q = np.abs(dq)
-    q = np.where(np.isfinite(q), q, 0.0)
+    thr = active_threshold(i)
+    sign = [int(np.sign(x)) if np.isfinite(x) and abs(x) > thr else 0 for x in i]
+    q = [abs(x) if np.isfinite(x) else 0.0 for x in dq]
 
-    def segments(sg):
-        idx = np.flatnonzero(sg != 0)
-        if idx.size == 0:
-            return idx, idx
-        s = sg[idx]
-        new = np.r_[True, s[1:] != s[:-1]]
-        return idx[new], s[new]
+    def segments():  # [start, sign] of each run of one non-zero sign, zeros skipped
+        segs = []
+        for k, s in enumerate(sign):
+            if s != 0 and (not segs or segs[-1][1] != s):
+                segs.append([k, s])
+        return segs
 
-    starts, signs = segments(sign)
-    for _ in range(3):
-        if starts.size <= 1:
+    segs = segments()
+    for _ in range(3):  # the merge rule, applied up to three times
+        if len(segs) <= 1:
             break
-        qseg = np.add.reduceat(q, starts)
-        tiny = np.flatnonzero(qseg < 5e-3 * qseg.max())
-        if tiny.size == 0:
+        bounds = [start for start, _ in segs] + [n]
+        charge = [sum(q[bounds[j] : bounds[j + 1]]) for j in range(len(segs))]
+        tiny = [j for j, ch in enumerate(charge) if ch < 5e-3 * max(charge)]
+        if not tiny:
             break
-        bounds = np.append(starts, n)
-        for k in tiny:
-            new_sign = signs[k - 1] if k > 0 else signs[k + 1]
-            seg = slice(bounds[k], bounds[k + 1])
-            sign[seg] = np.where(sign[seg] != 0, new_sign, 0)
-        starts, signs = segments(sign)
-    marks = np.zeros(n, dtype=np.int64)
-    if starts.size:
-        marks[starts[1:]] = 1
-    return np.cumsum(marks), signs.astype(int)
+        for j in tiny:  # absorbed into the segment before (the one after, for the first)
+            new = segs[j - 1][1] if j > 0 else segs[j + 1][1]
+            for k in range(bounds[j], bounds[j + 1]):
+                if sign[k] != 0:
+                    sign[k] = new
+        segs = segments()
+    labels = np.zeros(n, dtype=np.int64)
+    for j, (start, _) in enumerate(segs[1:], start=1):
+        labels[start:] = j
+    return labels, np.array([s for _, s in segs], dtype=int)
 
 
 def _ref_cycles(i, dq, opening):
@@ -270,18 +269,19 @@ def _ref_cycles(i, dq, opening):
     return cyc[labels]
 
 
-# currents with rests, flickers, NaN and infinities, in A
+# currents with rests, flickers, NaN and infinities; powers of two, so that sums of charge are
+# exact in any order and the reference's Python sums equal numpy's
 _currents = arrays(
     np.float64,
     st.integers(1, 120),
-    elements=st.sampled_from([0.0, 1e-3, -1e-3, 2e-3, -5e-4, 1e-7, -1e-7, np.nan, np.inf]),
+    elements=st.sampled_from([0.0, 0.5, -0.5, 2.0, -0.25, 2**-20, -(2**-20), np.nan, np.inf]),
 )
 
 
 @settings(max_examples=300, deadline=None)
 @given(_currents, st.sampled_from([None, 1, -1]), st.booleans())
 def test_cycle_rules_equal_reference(i, opening, with_dq):
-    dq = np.abs(i) * 10 / 3600 if with_dq else None
+    dq = np.abs(i) * 0.125 if with_dq else None
     ref_dq = dq if with_dq else i
     labels, signs = half_cycle_labels(i, dq)
     want_labels, want_signs = _ref_labels(i, ref_dq)
@@ -346,3 +346,17 @@ def test_charge_increments_bit_identical_to_expression(tis, method, with_step_ti
         got = charge_increments(t, i, method, st_)
         want = _ref_charge_increments(t, i, method, st_)
     np.testing.assert_array_equal(got, want)
+
+
+def test_merge_rule_applies_again_after_a_merge():
+    """A flicker that is only tiny next to the merged half cycle is merged on the second pass.
+
+    Worked by hand (dq = |I| * 0.125 A h per sample): segments +10, -0.03125, +10, -0.0625 A h.
+    Pass 1: largest 10, limit 0.5 % = 0.05, so only the -0.03125 flicker merges: +20.03125.
+    Pass 2: limit 0.1002, so the -0.0625 tail merges too. One half cycle, one cycle.
+    """
+    i = np.array([2.0] * 40 + [-0.25] + [2.0] * 40 + [-0.5])
+    labels, signs = half_cycle_labels(i, np.abs(i) * 0.125)
+    np.testing.assert_array_equal(signs, [1])
+    np.testing.assert_array_equal(labels, np.zeros(i.size))
+    np.testing.assert_array_equal(detect_cycles(i, np.abs(i) * 0.125), np.ones(i.size))
