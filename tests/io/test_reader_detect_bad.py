@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sianode.cycling import cycle_table
 from sianode.errors import ParameterError, ParsingError
 from sianode.io import detect, read, write_bdf
 
@@ -109,6 +110,7 @@ BAD = {
     "hdf.h5": b"\x89HDF\r\n\x1a\n" + b"\x00" * 100,
     "jet.res": b"\x00\x01\x00\x00Standard Jet DB\x00" + b"\x00" * 200,
     "nonnumeric.csv": b"Test Time / s,Voltage / V,Current / A\nx,y,z\nq,r,s\n",
+    "nan_current.csv": b"Test Time / s,Voltage / V,Current / A\n0,3.0,nan\n1,3.1,inf\n",
 }
 
 
@@ -120,6 +122,40 @@ def test_bad_file_one_parsing_error(tmp_path, name):
         read(p)
     msg = str(exc.value)
     assert name in msg and "\n" not in msg
+
+
+def _bdf_csv(tmp_path, rows):
+    p = tmp_path / "cell.csv"
+    lines = ["Test Time / s,Voltage / V,Current / A"] + [",".join(map(str, r)) for r in rows]
+    p.write_text("\n".join(lines) + "\n")
+    return p
+
+
+def test_non_finite_values_are_reported(tmp_path):
+    """NaN or infinite time, voltage or current is counted in one warning per column, and the
+    current's bad points carry no charge (they are rests; the trapezoid next to them is 0)."""
+    # 1 mA for 3600 s between samples: 1 mAh per interval where both ends are good
+    rows = [(k * 3600, 0.5 - 0.01 * k, -1e-3) for k in range(10)]
+    rows[3] = (rows[3][0], "nan", "inf")
+    rows[6] = (rows[6][0], rows[6][1], "nan")
+    data, meta = read(_bdf_csv(tmp_path, rows))
+    msgs = [w for w in meta["warnings"] if "NaN or infinite" in w]
+    assert msgs == [
+        "column 'Voltage / V': 1 of 10 values are NaN or infinite; kept as NaN; mean voltages,"
+        " energies and dQ/dV leave them out",
+        "column 'Current / A': 2 of 10 values are NaN or infinite; those points count as rests"
+        " and carry no charge",
+    ]
+    # 9 intervals, 4 of them touch sample 3 or 6: 5 mAh of discharge is left
+    assert set(data["Cycle Count / 1"]) == {1}
+    t = cycle_table(data)
+    assert t["Cycle Discharging Capacity / mAh"].iloc[0] == pytest.approx(5.0)
+
+
+def test_finite_file_has_no_non_finite_warning(tmp_path):
+    rows = [(k * 10, 0.5 - 0.01 * k, -1e-3) for k in range(10)]
+    _, meta = read(_bdf_csv(tmp_path, rows))
+    assert not [w for w in meta["warnings"] if "NaN or infinite" in w]
 
 
 def test_missing_file(tmp_path):

@@ -110,6 +110,16 @@ def _check_sign(
         )
 
 
+def _non_finite_note(name: str, bad: int, n: int) -> str:
+    """The warning for ``bad`` of ``n`` values of a required column that are NaN or infinite."""
+    what = {
+        c.TIME: "those intervals carry no charge",
+        c.CURRENT: "those points count as rests and carry no charge",
+        c.VOLTAGE: "kept as NaN; mean voltages, energies and dQ/dV leave them out",
+    }[name]
+    return f"column '{name}': {bad} of {n} values are NaN or infinite; {what}"
+
+
 def _all_missing(v: Any) -> bool:
     """True when every value is missing; decided by the first value in most columns."""
     if len(v) == 0:
@@ -282,6 +292,10 @@ def finish(
         col = np.asarray(cols[req], dtype=float)
         if not (math.isfinite(col[0]) or np.isfinite(col).any()):
             raise c.fail(src, f"column '{req}' has no finite values")
+        if not math.isfinite(np.add.reduce(col)):  # one pass; a finite sum: all finite
+            bad = int(n - np.isfinite(col).sum())
+            if bad:
+                meta["warnings"].append(_non_finite_note(req, bad, n))
     # drop optional columns that are entirely empty
     for k in [k for k, v in cols.items() if k not in c.REQUIRED and _all_missing(v)]:
         del cols[k]
