@@ -26,6 +26,7 @@ from sianode.cycling import (
     plot_capacity,
     plot_dqdv,
     plot_voltage_capacity,
+    renumber_cycles,
     run_numbers,
     suggest_role,
 )
@@ -360,3 +361,85 @@ def test_merge_rule_applies_again_after_a_merge():
     np.testing.assert_array_equal(signs, [1])
     np.testing.assert_array_equal(labels, np.zeros(i.size))
     np.testing.assert_array_equal(detect_cycles(i, np.abs(i) * 0.125), np.ones(i.size))
+
+
+def cathode_from_open_circuit(dt=10.0):
+    """A cathode test that starts with a short discharge from open circuit (0.1667 mAh), then
+    two cycles of charge (1 mA for 3600 s: 1 mAh) and discharge (3240 s: 0.9 mAh)."""
+    t, i = [], []
+    now = 0.0
+    plan = [(600, -I0), (600, 0.0)] + [(3600, I0), (600, 0.0), (3240, -I0), (600, 0.0)] * 2
+    for dur, cur in plan:
+        k = np.arange(1, int(dur / dt) + 1)
+        t.extend(now + k * dt)
+        i.extend(np.full(k.size, cur))
+        now += dur
+    v = 3.7 + 200 * np.asarray(i)  # any voltage: the rule does not use it
+    return pd.DataFrame({"Test Time / s": t, "Voltage / V": v, "Current / A": i})
+
+
+def test_renumber_cycles_opening_charge_pairs_each_charge_with_the_next_discharge():
+    d = cathode_from_open_circuit()
+    default = cycle_table(d, role="cathode")
+    # the first half cycle (discharge) opens the cycles: cycle 1 = 0.1667 mAh out, 1 mAh in
+    np.testing.assert_allclose(default["Coulombic Efficiency / 1"].iloc[0], 1 / 6, rtol=1e-2)
+    r = renumber_cycles(d, "charge")
+    assert r.attrs["cycle_opening"] == "charge"
+    assert "Cycle Count / 1" not in d  # a copy: the input is untouched
+    assert sorted(set(r["Cycle Count / 1"])) == [0, 1, 2]
+    t = cycle_table(r, role="cathode")
+    assert list(t["Cycle Count / 1"]) == [0, 1, 2]
+    # cycle 0: the opening discharge, reported in BDF sense, outside the role metrics
+    assert t["Cycle Discharging Capacity / mAh"].iloc[0] == pytest.approx(600 / 3600, rel=2e-2)
+    assert t["Cycle Charging Capacity / mAh"].iloc[0] == 0.0
+    assert np.isnan(t["Coulombic Efficiency / 1"].iloc[0])
+    assert np.isnan(t["Lithiation Capacity / mAh"].iloc[0])
+    # cycles 1 and 2: 1 mAh charge, 0.9 mAh discharge, CE 0.9 (cathode: discharge / charge)
+    np.testing.assert_allclose(t["Cycle Charging Capacity / mAh"].iloc[1:], 1.0, rtol=5e-3)
+    np.testing.assert_allclose(t["Cycle Discharging Capacity / mAh"].iloc[1:], 0.9, rtol=5e-3)
+    np.testing.assert_allclose(t["Coulombic Efficiency / 1"].iloc[1:], 0.9, rtol=5e-3)
+    assert t.attrs["first_cycle_efficiency"] == pytest.approx(0.9, rel=5e-3)
+    # retention references cycle 1, not cycle 0
+    assert t["Retention vs Cycle 1 Lithiation / 1"].iloc[1] == 1.0
+    # in a half cell vs Li, lithiation is the discharge and delithiation the charge
+    for same, other in (("lithiation", "discharge"), ("delithiation", "charge")):
+        np.testing.assert_array_equal(
+            renumber_cycles(d, same)["Cycle Count / 1"],
+            renumber_cycles(d, other)["Cycle Count / 1"],
+        )
+    # opening with the first half cycle's own direction changes nothing
+    np.testing.assert_array_equal(
+        renumber_cycles(d, "discharge")["Cycle Count / 1"], read_like(d)["Cycle Count / 1"]
+    )
+    with pytest.raises(ParameterError):
+        renumber_cycles(d, "sideways")
+
+
+def read_like(d):
+    """``d`` as sianode.io.read would give it (cycle numbers from the default rule)."""
+    from sianode.io import finish
+
+    return finish(d, {"warnings": []})
+
+
+def test_cli_opening(tmp_path):
+    from typer.testing import CliRunner
+
+    from sianode.cli import app, main
+
+    p = tmp_path / "cathode.csv"
+    cathode_from_open_circuit().to_csv(p, index=False)
+    args = ["cycles", str(p), "--role", "cathode", "--opening", "charge"]
+    res = CliRunner().invoke(app, [*args, "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["opening"] == "charge"
+    assert [c["cycle"] for c in out["cycles"]] == [0, 1, 2]
+    assert out["cycles"][0]["coulombic_efficiency"] is None
+    assert out["cycles"][1]["coulombic_efficiency"] == pytest.approx(0.9, rel=5e-3)
+    res = CliRunner().invoke(app, args)  # the text table prints cycle 0's missing values
+    assert res.exit_code == 0, res.output
+    assert "cycle    0:" in res.stdout and "CE -" in res.stdout
+    # bad values: one line and exit 2 from the entry point
+    assert main(["cycles", str(p), "--opening", "up"]) == 2
+    assert main(["cycles", str(p), "--opening", "charge", "--cycles", "instrument"]) == 2

@@ -63,6 +63,7 @@ __all__ = [
     "dc_current_values",
     "counter_increments",
     "detect_cycles",
+    "renumber_cycles",
     "step_counts",
     "charge_increments",
     "cycle_table",
@@ -525,6 +526,44 @@ def _grouping(data: pd.DataFrame, cycles: str, dq: np.ndarray) -> np.ndarray:
     raise ParameterError(f"cycles: expected 'current' or 'instrument', got {cycles!r}")
 
 
+OPENINGS = {"charge": 1, "delithiation": 1, "discharge": -1, "lithiation": -1}
+
+
+def renumber_cycles(data: pd.DataFrame, opening: str, method: str | None = None) -> pd.DataFrame:
+    """A copy of ``data`` whose ``Cycle Count / 1`` opens each cycle in a chosen direction.
+
+    By default a cycle opens in the direction of the file's first half cycle (module doc). A
+    cathode test that starts with a short discharge from open circuit then pairs every
+    discharge with the *following* charge. With ``opening="charge"`` each cycle is a charge
+    and the discharge after it; the half cycles before the first charge form cycle 0, which
+    :func:`cycle_table` reports but leaves out of the role metrics (efficiency, retention).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Time series in BDF names.
+    opening : {"charge", "discharge", "lithiation", "delithiation"}
+        Direction that opens a cycle. Charge and discharge are in BDF's sense; in a half cell
+        against lithium, lithiation is the discharge (negative current) whatever the working
+        electrode.
+    method : {"trapezoid", "hold"}, optional
+        Integration rule for the merge rule's charges (see :func:`charge_increments`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy; ``attrs["cycle_opening"]`` records ``opening``.
+    """
+    _require(data)
+    if opening not in OPENINGS:
+        raise ParameterError(f"opening: expected one of {sorted(OPENINGS)}, got {opening!r}")
+    out = data.copy()
+    out[CYCLE] = detect_cycles(dc_current(data), _increments(data, method), OPENINGS[opening])
+    out.attrs["cycle_rule"] = "current"
+    out.attrs["cycle_opening"] = opening
+    return out
+
+
 def cycle_table(
     data: pd.DataFrame,
     role: str | None = None,
@@ -567,8 +606,10 @@ def cycle_table(
         has them, the instrument's own capacity counters summed per cycle
         (``Instrument Charging Capacity / Ah``...). With a role, the columns of
         ``summarise_cycles`` (lithiation/delithiation, specific and areal capacities, CE,
-        retention, hysteresis) are joined. ``attrs["warnings"]`` lists disagreements
-        above 2 % between integral and instrument counters.
+        retention, hysteresis) are joined; a cycle 0 (half cycles before the first one in
+        the opening direction chosen with :func:`renumber_cycles`) has the BDF-sense columns
+        only. ``attrs["warnings"]`` lists disagreements above 2 % between integral and
+        instrument counters.
     """
     _require(data)
     if role is not None and role not in ROLES:
@@ -638,19 +679,21 @@ def cycle_table(
                     f" up to {100 * rel.max():.1f} % in a cycle"
                 )
     if role is not None:
-        lith, deli = dchg, chg  # negative current lithiates the working electrode
-        lith_v, deli_v = v_dchg, v_chg
+        # cycle 0 (half cycles before the first one in an explicit opening direction, see
+        # renumber_cycles) is not a cycle: it stays out of the efficiencies and retentions
+        keep = cyc >= 1 if cycles == "current" else np.ones(cyc.size, dtype=bool)
+        lith, deli = dchg[keep], chg[keep]  # negative current lithiates the working electrode
         summary = summarise_cycles(
-            cyc,
+            cyc[keep],
             lith,
             deli,
             active_mass_g=active_mass_g,
             composite_mass_g=composite_mass_g,
             area_cm2=area_cm2,
-            lithiation_mean_V=lith_v,
-            delithiation_mean_V=deli_v,
-            lithiation_Wh=out["Cycle Discharging Energy / Wh"].to_numpy(),
-            delithiation_Wh=out["Cycle Charging Energy / Wh"].to_numpy(),
+            lithiation_mean_V=v_dchg[keep],
+            delithiation_mean_V=v_chg[keep],
+            lithiation_Wh=out["Cycle Discharging Energy / Wh"].to_numpy()[keep],
+            delithiation_Wh=out["Cycle Charging Energy / Wh"].to_numpy()[keep],
             reference_cycle=reference_cycle,
         )
         if role == "cathode":
@@ -660,7 +703,7 @@ def cycle_table(
             ce[ok] = lith[ok] / deli[ok]
             summary["Coulombic Efficiency / 1"] = ce
         out = out.merge(summary, on="Cycle Count / 1", how="left")
-        fce = out["Coulombic Efficiency / 1"].iloc[0] if len(out) else np.nan
+        fce = summary["Coulombic Efficiency / 1"].iloc[0] if len(summary) else np.nan
         out.attrs["first_cycle_efficiency"] = float(fce)
     out.attrs["role"] = role
     out.attrs["cycles"] = cycles

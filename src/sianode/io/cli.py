@@ -51,21 +51,39 @@ def register(app: typer.Typer) -> None:
         cycle_rule: Annotated[
             str, typer.Option("--cycles", help="current (sianode's rule) or instrument")
         ] = "current",
+        opening: Annotated[
+            str | None,
+            typer.Option(
+                "--opening",
+                help="Direction that opens each cycle: charge, discharge, lithiation or"
+                " delithiation (default: the first half cycle's); earlier half cycles are"
+                " cycle 0",
+            ),
+        ] = None,
         out: Annotated[
             Path | None, typer.Option("--out", help="Folder for CSV and PNG plots")
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
     ) -> None:
         """Per-cycle capacities, CE and retention of a cycler file."""
-        from ..cycling import cycle_table, suggest_role
+        from ..cycling import OPENINGS, cycle_table, renumber_cycles, suggest_role
         from . import read
 
         if role is not None and role not in ("anode", "cathode"):
             raise ParameterError(f"--role: expected anode or cathode, got '{role}'")
+        if opening is not None:
+            if opening not in OPENINGS:
+                raise ParameterError(
+                    f"--opening: expected one of {', '.join(sorted(OPENINGS))}, got '{opening}'"
+                )
+            if cycle_rule != "current":
+                raise ParameterError("--opening applies to --cycles current only")
         am = _quantity(active_mass, "g", "--active-mass")
         cm = _quantity(composite_mass, "g", "--composite-mass")
         ar = _quantity(area, "cm2", "--area")
         data, meta = read(file)
+        if opening is not None:
+            data = renumber_cycles(data, opening)
         table = cycle_table(
             data, role=role, active_mass_g=am, composite_mass_g=cm, area_cm2=ar, cycles=cycle_rule
         )
@@ -121,6 +139,7 @@ def register(app: typer.Typer) -> None:
             "n_points": int(len(data)),
             "suggested_role": suggested,
             "role": role,
+            "opening": opening,
             "cycles": rows,
             "warnings": list(meta["warnings"]) + list(table.attrs.get("warnings", [])),
             "files": written,
@@ -136,13 +155,17 @@ def register(app: typer.Typer) -> None:
             typer.echo(
                 "(no --role given: capacities in BDF sense; pass --role anode for a Si half cell)"
             )
+
+        def mah(x: float | None) -> str:
+            return "-" if x is None else f"{x:.4g} mAh"
+
         for row in rows:
             extra = ""
-            if role is not None:
+            if role is not None:  # None: cycle 0, outside the role metrics
                 ce = row["coulombic_efficiency"]
                 extra = (
-                    f"  lith {row['lithiation_mAh']:.4g} mAh  delith "
-                    f"{row['delithiation_mAh']:.4g} mAh  CE "
+                    f"  lith {mah(row['lithiation_mAh'])}  delith "
+                    f"{mah(row['delithiation_mAh'])}  CE "
                     f"{'-' if ce is None else f'{100 * ce:.2f} %'}"
                 )
             typer.echo(
