@@ -6,11 +6,12 @@ Use it to measure a change to the readers on a noisy machine, where two runs of
     git worktree add /tmp/sianode-base <commit>
     .venv/bin/python benchmarks/ab_readers.py --base /tmp/sianode-base/src [--rounds 2]
 
-Each round runs one fresh process per tree, base first, then this checkout's ``src``. A
-process reads every file once (warm-up), then repeatedly for ``--seconds`` (at least 3
-times), and reports its times. The table gives each file's minimum over all rounds (the
-least disturbed time, which is what a code change moves) and the ratio base / new, so > 1
-means the new code is faster; the last line is the geometric mean of the ratios.
+For each file and round, one fresh process per tree reads the file once (warm-up), then
+repeatedly for ``--seconds`` (at least 3 times). The two trees' processes run back to back
+for the same file, in alternating order from round to round, so a busy moment on the machine
+hits both. The table gives each file's minimum over all rounds (the least disturbed time,
+which is what a code change moves) and the ratio base / new, so > 1 means the new code is
+faster; the last line is the geometric mean of the ratios.
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ from bench_readers import DATA, data_files
 from sianode.io import read
 assert sianode.__file__.startswith(sys.argv[1]), sianode.__file__
 out = {}
+only = sys.argv[4]
 for p in data_files(DATA):
+    if p.relative_to(DATA).as_posix() != only:
+        continue
     read(p)
     times = []
     end = time.perf_counter() + float(sys.argv[3])
@@ -50,10 +54,10 @@ print(json.dumps(out))
 """
 
 
-def run_tree(src: Path, seconds: float) -> dict[str, float]:
-    """Minimum read time per file [s] in one fresh process importing sianode from ``src``."""
+def run_tree(src: Path, seconds: float, rel: str) -> dict[str, float]:
+    """Minimum read time of file ``rel`` [s] in a fresh process importing sianode from ``src``."""
     proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(src), str(HERE), str(seconds)],
+        [sys.executable, "-c", _CHILD, str(src), str(HERE), str(seconds), rel],
         capture_output=True,
         text=True,
         check=False,
@@ -74,13 +78,19 @@ def main() -> None:
         sys.exit(f"no sianode package under {args.base}")
     if not DATA.is_dir():
         sys.exit(f"no cycler data folder at {DATA} (set SIANODE_EXTERNAL_DATA)")
+    sys.path.insert(0, str(HERE))
+    from bench_readers import data_files
+
+    files = [p.relative_to(DATA).as_posix() for p in data_files(DATA)]
     base: dict[str, float] = {}
     new: dict[str, float] = {}
+    trees = [(args.base.resolve(), base), (SRC, new)]
     for r in range(args.rounds):
         print(f"round {r + 1} of {args.rounds}", file=sys.stderr)
-        for tree, best in ((args.base, base), (SRC, new)):
-            for f, t in run_tree(tree.resolve(), args.seconds).items():
-                best[f] = min(best.get(f, math.inf), t)
+        for rel in files:
+            for tree, best in trees if r % 2 == 0 else trees[::-1]:
+                for f, t in run_tree(tree, args.seconds, rel).items():
+                    best[f] = min(best.get(f, math.inf), t)
     print("| file | base [ms] | new [ms] | base / new |")
     print("|---|---|---|---|")
     logs = []
