@@ -255,13 +255,11 @@ def _segments(sign: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return idx[new], s[new]
 
 
-def _half_cycle_starts(sign: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start index and sign of each half cycle (rule in module doc).
-
-    ``sign`` is :func:`active_signs` (changed in place by the merge rule) and ``q`` the
-    charge magnitude per sample [A h], finite and >= 0.
-    """
-    n = sign.size
+def _half_cycle_starts(i: np.ndarray, dq_Ah: Any | None) -> tuple[np.ndarray, np.ndarray]:
+    """Start index and sign of each half cycle of current ``i`` [A] (rule in module doc)."""
+    n = i.size
+    sign = active_signs(i)  # changed in place by the merge rule
+    q = _charge_magnitude(i, dq_Ah)
     starts, signs = _segments(sign)
     for _ in range(3):
         if starts.size <= 1:
@@ -321,7 +319,7 @@ def half_cycle_labels(current_A: Any, dq_Ah: Any | None = None) -> tuple[np.ndar
         +1 / -1 per half cycle (empty when no point is active).
     """
     i = np.asarray(current_A, dtype=float)
-    starts, signs = _half_cycle_starts(active_signs(i), _charge_magnitude(i, dq_Ah))
+    starts, signs = _half_cycle_starts(i, dq_Ah)
     if starts.size == 0:
         return np.zeros(i.size, dtype=np.int64), signs.astype(int)
     return _repeat_runs(starts[1:], i.size, 0), signs.astype(int)
@@ -347,14 +345,8 @@ def detect_cycles(
         Cycle numbers, 1-based (0 only for half cycles before an explicit ``opening``).
     """
     i = np.asarray(current_A, dtype=float)
-    return _cycles(
-        _half_cycle_starts(active_signs(i), _charge_magnitude(i, dq_Ah)), i.size, opening
-    )
-
-
-def _cycles(half: tuple[np.ndarray, np.ndarray], n: int, opening: int | None) -> np.ndarray:
-    """Cycle numbers from the half cycles' starts and signs (:func:`_half_cycle_starts`)."""
-    starts, signs = half
+    n = i.size
+    starts, signs = _half_cycle_starts(i, dq_Ah)
     if signs.size == 0:
         return np.ones(n, dtype=np.int64)
     first = int(signs[0]) if opening is None else int(np.sign(opening))
