@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .._cli_util import jsonable
 from ..calibration import calibrate_dense, predict, sensitivity_band
+from ..cli._util import jsonable
 from ..design import design_from_study
 from ..pores import wall_thickness
 from ..protocol import parse_protocol

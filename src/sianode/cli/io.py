@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Per-cycle capacities, CE and retention of a cycler file."""
         from ..cycling import OPENINGS, cycle_table, renumber_cycles, suggest_role
-        from . import read
+        from ..io import read
 
         if role is not None and role not in ("anode", "cathode"):
             raise ParameterError(f"--role: expected anode or cathode, got '{role}'")
@@ -184,7 +184,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
     ) -> None:
         """Convert a cycler file to BDF (.bdf.csv/.bdf.parquet + .metadata.json)."""
-        from . import read, write_bdf
+        from ..io import read, write_bdf
 
         if to != "bdf":
             raise ParameterError(f"--to: only 'bdf' is supported, got '{to}'")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from ._cli_util import print_json, print_table
-from .errors import ParameterError
+from ..errors import ParameterError
+from ._util import print_json, print_table
 
 
 def register(app: typer.Typer) -> None:
@@ -38,10 +38,10 @@ def register(app: typer.Typer) -> None:
         """Simulate the half cell (reduced model) on the study's protocol."""
         import json
 
-        from .calibration import calibrate_dense
-        from .simulation import CellParameters, cell_from_study
-        from .simulation import simulate as run
-        from .study import load_study
+        from ..calibration import calibrate_dense
+        from ..simulation import CellParameters, cell_from_study
+        from ..simulation import simulate as run
+        from ..study import load_study
 
         study = load_study(config)
         if cell_file is not None:
@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
         )
         res = run(cell, text, n_cycles=cycles, record=True, composite_mass_g=comp)
         if out is not None:
-            from .report.writer import AtomicDir
+            from ..report.writer import AtomicDir
 
             with AtomicDir(out) as tmp:
                 res.timeseries.to_parquet(tmp / "timeseries.bdf.parquet")
@@ -131,11 +131,11 @@ def register(app: typer.Typer) -> None:
 
         import pandas as pd
 
-        from .calibration import fit_to_cycles
-        from .cycling import cycle_table
-        from .io import read
-        from .simulation import cell_from_study
-        from .study import load_study
+        from ..calibration import fit_to_cycles
+        from ..cycling import cycle_table
+        from ..io import read
+        from ..simulation import cell_from_study
+        from ..study import load_study
 
         study = load_study(config)
         cell, _ = cell_from_study(study, material)
@@ -157,7 +157,7 @@ def register(app: typer.Typer) -> None:
         summary = res.as_dict()
         summary["files"] = [str(f) for f in files]
         if out is not None:
-            from .report.writer import AtomicDir
+            from ..report.writer import AtomicDir
 
             cell_dict = {k: v for k, v in dataclasses.asdict(res.cell).items() if k != "extra"}
             with AtomicDir(out.parent if str(out.parent) else Path(".")) as tmp:

@@ -20,9 +20,9 @@ def register(app: typer.Typer) -> None:
         """Run the whole reference study: synthesis, design, calibration, blind prediction, report."""
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        from .._cli_util import print_json
-        from .reproduce import STAGES
-        from .reproduce import reproduce as run
+        from ..report.reproduce import STAGES
+        from ..report.reproduce import reproduce as run
+        from ._util import print_json
 
         with Progress(
             TextColumn("{task.description}"),
