@@ -58,9 +58,7 @@ def compute() -> dict[str, np.ndarray]:
         dense.area, dense.nominal_capacity_Ah, dense.counter_potential, None, dense.si_mass * 1e3
     )
     opts = switched_options()
-    batch = simulate_batch(
-        [dense] * len(opts), [steps] * len(opts), list(opts.values())
-    )
+    batch = simulate_batch([dense] * len(opts), [steps] * len(opts), list(opts.values()))
     for i, name in enumerate(opts):
         out[f"batch/{name}/cycles"] = batch.raw[i, : batch.n_cycles[i]]
         out[f"batch/{name}/status"] = np.array([batch.status_code[i]], dtype=np.float64)
