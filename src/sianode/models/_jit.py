@@ -5,7 +5,8 @@ callable from the compiled solvers, so the reduced model, the resolved model and
 engine all run the *same* physics code.
 
 Numba's cache only checks the file that defines a function, not the modules it reads
-constants from (parameter indices, option codes). :func:`_refresh_cache` therefore hashes
+constants from (parameter indices and option codes in ``sianode.cell``, physical
+constants in ``sianode.constants``). :func:`_refresh_cache` therefore hashes
 every source file of the compiled layers and drops all cached machine code when any changed.
 """
 
@@ -19,7 +20,9 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 _PKG = Path(__file__).resolve().parent.parent
-_COMPILED_DIRS = ("models", "simulation")
+_COMPILED_DIRS = ("models", "simulation", "cell")
+#: Single modules the compiled code reads constants from (hashed with the directories).
+_COMPILED_FILES = ("constants.py",)
 
 
 def _refresh_cache() -> None:
@@ -28,6 +31,9 @@ def _refresh_cache() -> None:
         for src in sorted((_PKG / sub).glob("*.py")):
             digest.update(src.name.encode())
             digest.update(src.read_bytes())
+    for name in _COMPILED_FILES:
+        digest.update(name.encode())
+        digest.update((_PKG / name).read_bytes())
     stamp_value = digest.hexdigest()
     try:
         cache_dir = _PKG / "simulation" / "__pycache__"
