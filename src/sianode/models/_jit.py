@@ -20,9 +20,10 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 _PKG = Path(__file__).resolve().parent.parent
-_COMPILED_DIRS = ("models", "simulation", "cell")
-#: Single modules the compiled code reads constants from (hashed with the directories).
-_COMPILED_FILES = ("constants.py",)
+_COMPILED_DIRS = ("models", "simulation")
+#: Single modules the compiled code reads constants from (hashed with the directories):
+#: the parameter order (kernel indices) and the physical constants.
+_COMPILED_FILES = ("cell/parameters.py", "constants.py")
 
 
 def _refresh_cache() -> None:

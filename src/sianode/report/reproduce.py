@@ -279,6 +279,24 @@ def _whatif_figure(w: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def result_block(res: Any, cyc: int) -> dict[str, Any]:
+    """The summary numbers of one simulated cell (``summary.json`` "dense"/"nanoporous")."""
+    c = res.cycles
+    return {
+        "retention_pct": 100 * res.retention_at(cyc),
+        "retention_vs_cycle1_delithiation_pct": 100
+        * res.retention_at(cyc, "Retention vs Cycle 1 Delithiation / 1"),
+        "retention_vs_cycle4_lithiation_pct": 100
+        * res.retention_at(cyc, "Retention vs Cycle 4 Lithiation / 1"),
+        "first_lithiation_mAh_g": float(c["Specific Lithiation Capacity / mAh/g"].iloc[0]),
+        "first_cycle_efficiency": float(c["Coulombic Efficiency / 1"].iloc[0]),
+        "connected_fraction_end": float(c["Connected Fraction / 1"].iloc[-1]),
+        "max_electrode_swelling_um": float(c["Max Electrode Thickness Change / um"].max()),
+        "status": res.status,
+        "porosity": res.cell.porosity,
+    }
+
+
 def reproduce(
     study: Study | str | Path | None = None,
     out: str | Path = "sianode-report",
@@ -318,22 +336,6 @@ def reproduce(
     results = {"dense Si": dense_res, "nanoporous Si (prediction)": np_res}
     cyc = cal.cycle
 
-    def block(res: Any) -> dict[str, Any]:
-        c = res.cycles
-        return {
-            "retention_pct": 100 * res.retention_at(cyc),
-            "retention_vs_cycle1_delithiation_pct": 100
-            * res.retention_at(cyc, "Retention vs Cycle 1 Delithiation / 1"),
-            "retention_vs_cycle4_lithiation_pct": 100
-            * res.retention_at(cyc, "Retention vs Cycle 4 Lithiation / 1"),
-            "first_lithiation_mAh_g": float(c["Specific Lithiation Capacity / mAh/g"].iloc[0]),
-            "first_cycle_efficiency": float(c["Coulombic Efficiency / 1"].iloc[0]),
-            "connected_fraction_end": float(c["Connected Fraction / 1"].iloc[-1]),
-            "max_electrode_swelling_um": float(c["Max Electrode Thickness Change / um"].max()),
-            "status": res.status,
-            "porosity": res.cell.porosity,
-        }
-
     summary: dict[str, Any] = {
         "study": study.name,
         "synthesis": {
@@ -362,8 +364,8 @@ def reproduce(
             "cutoffs_vs_counter_V": design.cutoffs_vs_counter_V,
         },
         "calibration": cal.as_dict(),
-        "dense": block(dense_res),
-        "nanoporous": block(np_res),
+        "dense": result_block(dense_res, cyc),
+        "nanoporous": result_block(np_res, cyc),
         "what_if": whatifs,
         "rule": "beta calibrated on the dense cell only; the nanoporous cell is a prediction with nothing tuned on it (docs/calibration.md)",
     }
