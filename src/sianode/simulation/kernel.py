@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..constants import FARADAY
 from ..models.degradation import damage_factor, interphase_charge_per_area
 from ..models.electrolyte import arrhenius_conductivity, composite_resistance, separator_resistance
 from ..models.hysteresis import one_state_update
@@ -29,7 +30,6 @@ from ..models.mechanics import electrode_thickness_change, external_strain, line
 from ..models.ocp import si_ocp
 from .parameters import OPTION_CHOICES, PARAM_NAMES
 
-FARADAY = 96485.33212
 N_SHELLS = 12
 
 # parameter indices (frozen into the compiled code)
