@@ -242,7 +242,9 @@ def build_cell(
         float(sep.thickness_um), "um", "derived", "separator mass, Li3PS4 density, relative density"
     )
     for key, value in build_over.items():
-        prov[key] = entry(value, BUILD_INPUTS[key], "override", "override")
+        unit = BUILD_INPUTS[key]
+        val = float(value) if unit == "1" else to_unit(value, unit, key)
+        prov[key] = entry(val, unit, "override", "override")
     return CellParameters(**params), prov
 
 
