@@ -161,7 +161,38 @@ def _cycles_frame(
     df["Max Li per Si / 1"] = c["x_max_reached"]
     df["Min Li per Si / 1"] = c["x_min_reached"]
     df["Test Time / s"] = c["time_end_s"]
+    # the voltage budget at the end of each lithiation (physics.md 8.2); engines that do
+    # not split it (resolved model) leave it out
+    for col, name in BUDGET_NAMES.items():
+        if col in c and np.isfinite(c[col]).any():
+            df[name] = c[col]
+    if "eta_separator_V" in c and np.isfinite(c["eta_separator_V"]).any():
+        df["Lithiation Limited By"] = limiting_loss(c)
     return df
+
+
+#: Per-cycle names of the voltage-budget columns (losses at the end of the lithiation).
+BUDGET_NAMES = {
+    "eta_separator_V": "Lithiation-End Separator Drop / V",
+    "eta_composite_V": "Lithiation-End Composite Drop / V",
+    "eta_kinetics_V": "Lithiation-End Si Kinetic Overpotential / V",
+    "eta_front_V": "Lithiation-End c-Si Front Overpotential / V",
+    "eta_interphase_V": "Lithiation-End Interphase Drop / V",
+    "eta_counter_V": "Lithiation-End Counter Electrode Overpotential / V",
+    "ocp_lith_end_V": "Lithiation-End Si OCP / V",
+}
+
+
+def limiting_loss(c: dict[str, np.ndarray]) -> np.ndarray:
+    """Name of the largest loss at the end of each cycle's lithiation (physics.md 8.2)."""
+    keys = [k for k in BUDGET_NAMES if k.startswith("eta_")]
+    labels = np.array(
+        ["separator", "composite", "Si kinetics", "c-Si front", "interphase", "counter electrode"]
+    )
+    stack = np.vstack([np.nan_to_num(c[k], nan=-np.inf) for k in keys])
+    out = labels[np.argmax(stack, axis=0)].astype(object)
+    out[~np.isfinite(c["eta_separator_V"])] = "-"
+    return out
 
 
 def _outcome(
@@ -186,7 +217,9 @@ def _outcome(
             f"current: {first.text!r} cannot be met: the cell voltage is beyond the cut-off at "
             "the first instant (ohmic and kinetic losses exceed the voltage window)"
         )
-    if not np.all(np.isfinite(cyc)) or (ts is not None and not np.all(np.isfinite(ts))):
+    # the voltage-budget columns are NaN by design where an engine does not split the losses
+    core = cyc[:, : K.CYCLE_COLUMNS.index("eta_separator_V")] if cyc.ndim == 2 else cyc
+    if not np.all(np.isfinite(core)) or (ts is not None and not np.all(np.isfinite(ts))):
         raise CalculationError("simulation produced non-finite values; please report this cell")
     timeseries = _timeseries_frame(ts, cell.counter_potential) if ts is not None else None
     cycles = _cycles_frame(cyc, cell, composite_mass_g)
