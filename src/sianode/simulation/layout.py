@@ -39,7 +39,7 @@ SI_DENSITY = _c.RHO_SI
 SIO2_DENSITY = _deg.RHO_SIO2
 SIO2_MOLAR_MASS = _deg.M_SIO2
 LI_PER_SIO2 = _deg.LI_PER_SIO2
-#: Li concentration of the interphase [mol m-3] (Li2S/Li3P mixture, physics.md 3.9).
+#: Li concentration of the interphase [mol m-3] (Li2S/Li3P mixture, physics.md 3.8).
 INTERPHASE_LI_CONCENTRATION = _deg.INTERPHASE_LI_CONCENTRATION
 #: Shells of the radial diffusion grid [-].
 N_SHELLS = 12
