@@ -286,6 +286,13 @@ def fit_to_cycles(
     measured : DataFrame
         Per-cycle table with ``Cycle Count / 1`` and ``column`` (as from
         :func:`sianode.cycling.cycle_table` or a simulation).
+
+    Notes
+    -----
+    Fitted fields are set on ``cell`` as they are: a fitted ``porosity`` or
+    ``particle_radius`` does not re-derive the electrode geometry and surface area the way
+    :func:`sianode.cell.build_cell` does, so fit kinetic, transport and damage parameters
+    here, and vary material descriptors through ``build_cell`` (or a sweep).
     """
     from scipy.optimize import least_squares
 

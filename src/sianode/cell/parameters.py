@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..constants import M_SI_KG, RHO_SI
+from ..constants import M_SI_KG
 from ..errors import ParameterError
 
 __all__ = ["ModelOptions", "CellParameters", "PARAM_NAMES", "OPTION_CHOICES", "OVERRIDE_UNITS"]
@@ -254,8 +254,11 @@ class CellParameters:
     @property
     def contact_area(self) -> float:
         """Si/Li3PS4 contact area of the pristine electrode [m2]: theta_c 3 V_env / R."""
-        v_env = self.si_mass / (RHO_SI * (1.0 - self.porosity))
-        return self.contact_coverage * 3.0 * v_env / self.particle_radius
+        from .geometry import contact_area
+
+        return contact_area(
+            self.si_mass, self.porosity, self.particle_radius, self.contact_coverage
+        )
 
     def replace(self, **changes: float) -> CellParameters:
         """A copy with ``changes`` applied (validated)."""

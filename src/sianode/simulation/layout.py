@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import constants as _c
+from ..models import degradation as _deg
 from ..models._jit import compiled
 from .parameters import OPTION_CHOICES, PARAM_NAMES
 
@@ -32,12 +33,13 @@ GAS_CONSTANT = _c.GAS_CONSTANT
 X_LI15SI4 = 3.75
 SI_MOLAR_MASS = _c.M_SI_KG
 SI_DENSITY = _c.RHO_SI
-#: Density [kg m-3] and molar mass [kg mol-1] of the native SiO2 (physics.md 3.8); the Li it
-#: takes per SiO2 is the cell parameter ``oxide_li_per_sio2``.
-SIO2_DENSITY = 2200.0
-SIO2_MOLAR_MASS = 60.0843e-3
+#: Density [kg m-3] and molar mass [kg mol-1] of the native SiO2 (physics.md 3.8), defined
+#: with the side-reaction relations in :mod:`sianode.models.degradation`; the Li it takes per
+#: SiO2 is the cell parameter ``oxide_li_per_sio2``.
+SIO2_DENSITY = _deg.RHO_SIO2
+SIO2_MOLAR_MASS = _deg.M_SIO2
 #: Li concentration of the interphase [mol m-3] (Li2S/Li3P mixture, physics.md 3.8).
-INTERPHASE_LI_CONCENTRATION = 52600.0
+INTERPHASE_LI_CONCENTRATION = _deg.INTERPHASE_LI_CONCENTRATION
 #: Shells of the radial diffusion grid [-].
 N_SHELLS = 12
 
