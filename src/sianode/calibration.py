@@ -66,15 +66,21 @@ def _protocol(study: Study) -> Protocol:
     return parse_protocol(study.section("protocol")["text"])
 
 
-def _target(study: Study) -> tuple[float, int]:
-    rep = study.section("reported.dense") if study.has("reported.dense") else {}
+def _target(study: Study, material: str = "dense") -> tuple[float, int]:
+    where = f"reported.{material}"
+    rep = study.section(where) if study.has(where) else {}
     if "retention" not in rep:
         raise ParameterError(
-            "reported.dense.retention: the study gives no dense-cell retention to calibrate on"
+            f"{where}.retention: the study gives no {material}-cell retention to calibrate on"
         )
-    target = float(rep["retention"])
+    try:
+        target = float(rep["retention"])
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"{where}.retention: a calibration target must be a number, got {rep['retention']!r}"
+        ) from None
     if not 0 < target < 1:
-        raise ParameterError(f"reported.dense.retention: must be in (0, 1), got {target}")
+        raise ParameterError(f"{where}.retention: must be in (0, 1), got {target}")
     return target, int(rep.get("retention_cycle", 50))
 
 
@@ -106,7 +112,7 @@ def calibrate_dense(
     from scipy.optimize import brentq
 
     study = study or load_study()
-    t_default, c_default = _target(study)
+    t_default, c_default = _target(study, material)
     target = t_default if target is None else target
     cycle = c_default if cycle is None else cycle
     proto = _protocol(study)
@@ -212,11 +218,14 @@ def sensitivity_band(
             {"variation": f"usable pore fraction {eta:.2f}", "retention": r.retention_at(cyc)}
         )
     for m in exponents:
-        cal_m = calibrate_dense(study, damage_exponent=m, options=options)
+        cal_m = calibrate_dense(
+            study, damage_exponent=m, options=options, material=calibration.material
+        )
         r = predict(cal_m, study, material, options, record=False)
         rows.append(
             {
-                "variation": f"damage exponent {m:g} (beta re-calibrated on dense: {cal_m.value:.4g})",
+                "variation": f"damage exponent {m:g} (beta re-calibrated on "
+                f"{calibration.material}: {cal_m.value:.4g})",
                 "retention": r.retention_at(cyc),
             }
         )

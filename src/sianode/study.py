@@ -144,6 +144,29 @@ class Study:
     def material_names(self) -> list[str]:
         return list(self.raw.get("materials", {}))
 
+    @property
+    def calibration_material(self) -> str:
+        """The material whose reported retention calibrates the damage coefficient
+        (``[study] calibration_material``, default ``"dense"``)."""
+        return self._material_role("calibration_material", "dense")
+
+    @property
+    def prediction_material(self) -> str:
+        """The material ``reproduce`` predicts blind (``[study] prediction_material``,
+        default ``"nanoporous"``)."""
+        return self._material_role("prediction_material", "nanoporous")
+
+    def _material_role(self, key: str, default: str) -> str:
+        name = str(self.raw.get("study", {}).get(key, default))
+        if name not in self.material_names:
+            where = str(self.path) if self.path else "study file"
+            raise ParameterError(
+                f"{where}: [study] {key} = {name!r} is not a [materials.<name>] of the study"
+                f" (it has {', '.join(self.material_names) or 'none'})"
+                + ("" if key in self.raw.get("study", {}) else f"; set {key} in [study]")
+            )
+        return name
+
 
 def load_study(path: str | Path | None = None) -> Study:
     """Read a study TOML (the bundled reference study when ``path`` is None).
