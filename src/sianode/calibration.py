@@ -248,6 +248,7 @@ class FitResult:
     cell: CellParameters
     success: bool
     message: str
+    problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -260,6 +261,7 @@ class FitResult:
             "n_points": self.n_points,
             "success": self.success,
             "message": self.message,
+            "problems": list(self.problems),
         }
 
 
@@ -276,6 +278,11 @@ def fit_to_cycles(
     """Fit ``names`` (CellParameters fields) to measured per-cycle capacities (scipy
     ``least_squares``, parameters in log space). Confidence intervals: +-1.96 standard errors
     from the Jacobian at the optimum (linearised; approximate).
+
+    A fit is a failure (``success`` False, the reasons in ``problems``) when the optimiser
+    reports one, a parameter ends at its bound (within 0.1 % in log space: the data does not
+    pin it), R2 < 0 (worse than the measured values' mean) or a floating-point overflow
+    occurred while fitting (a model evaluation outside its range).
 
     Parameters
     ----------
@@ -312,24 +319,38 @@ def fit_to_cycles(
         sim = r.cycles.set_index("Cycle Count / 1")[column].reindex(cyc).to_numpy(float)
         return np.nan_to_num(sim, nan=0.0)
 
-    res = least_squares(
-        lambda p: (model(p) - y) / scale, x0, bounds=(lo, hi), diff_step=1e-3, x_scale=1.0
-    )
-    values = np.exp(res.x)
-    resid = res.fun * scale
-    dof = max(cyc.size - len(names), 1)
-    s2 = float(resid @ resid) / dof
-    J = res.jac * scale
-    try:
-        cov_log = np.linalg.pinv(J.T @ J) * s2
-        se_log = np.sqrt(np.clip(np.diag(cov_log), 0, None))
-    except np.linalg.LinAlgError:
-        se_log = np.full(len(names), np.inf)
-    stderr = values * se_log
-    ci = np.column_stack([values * np.exp(-1.96 * se_log), values * np.exp(1.96 * se_log)])
-    ss_tot = float(((y - y.mean()) ** 2).sum())
-    r2 = 1.0 - float(resid @ resid) / ss_tot if ss_tot > 0 else float("nan")
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn"):
+        warnings.simplefilter("always", RuntimeWarning)
+        res = least_squares(
+            lambda p: (model(p) - y) / scale, x0, bounds=(lo, hi), diff_step=1e-3, x_scale=1.0
+        )
+        values = np.exp(res.x)
+        resid = res.fun * scale
+        dof = max(cyc.size - len(names), 1)
+        s2 = float(resid @ resid) / dof
+        J = res.jac * scale
+        try:
+            cov_log = np.linalg.pinv(J.T @ J) * s2
+            se_log = np.sqrt(np.clip(np.diag(cov_log), 0, None))
+        except np.linalg.LinAlgError:
+            se_log = np.full(len(names), np.inf)
+        stderr = values * se_log
+        ci = np.column_stack([values * np.exp(-1.96 * se_log), values * np.exp(1.96 * se_log)])
+        ss_tot = float(((y - y.mean()) ** 2).sum())
+        r2 = 1.0 - float(resid @ resid) / ss_tot if ss_tot > 0 else float("nan")
     fitted = cell.replace(**dict(zip(names, map(float, values))))
+    problems = [] if res.success else [f"optimiser: {res.message}"]
+    for n, x, a, b, v in zip(names, res.x, lo, hi, values):
+        if min(x - a, b - x) <= 1e-3 * (b - a):
+            bound = "lower" if x - a <= b - x else "upper"
+            problems.append(f"{n} = {v:.4g} is at its {bound} bound (the data does not pin it)")
+    if np.isfinite(r2) and r2 < 0:
+        problems.append(f"R2 = {r2:.3g} < 0: the fit is worse than the mean of the measured values")
+    overflow = sorted({str(w.message) for w in caught if "overflow" in str(w.message)})
+    if overflow:
+        problems.append(f"numerical overflow while fitting ({'; '.join(overflow)})")
     return FitResult(
         names=list(names),
         values=values,
@@ -339,8 +360,9 @@ def fit_to_cycles(
         r_squared=r2,
         n_points=int(cyc.size),
         cell=fitted,
-        success=bool(res.success),
+        success=bool(res.success) and not problems,
         message=str(res.message),
+        problems=problems,
     )
 
 

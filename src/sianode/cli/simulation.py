@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -107,7 +108,9 @@ def calibrate_command(
     material: str = typer.Option("dense", help="Material section of the study."),
     fit: str = typer.Option("beta", help="Comma-separated cell parameters to fit (e.g. beta,k0)."),
     protocol: str | None = typer.Option(
-        None, help="Protocol text run on the cell (';' between lines); default: the study's."
+        None,
+        help="Protocol text run on the cell (';' between lines); default: the one the files"
+        " themselves record (currents, cut-offs, rests).",
     ),
     cycles: int | None = typer.Option(None, help="Use only the first N measured cycles."),
     out: Path | None = typer.Option(
@@ -115,7 +118,11 @@ def calibrate_command(
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the fit as JSON."),
 ) -> None:
-    """Fit cell parameters to measured per-cycle lithiation capacity (least squares)."""
+    """Fit cell parameters to measured per-cycle lithiation capacity (least squares).
+
+    Exit code 1 when the fit fails (optimiser failure, a parameter at its bound, R2 < 0 or a
+    numerical overflow), with the reasons; no cell file is written then.
+    """
     import dataclasses
     import json
 
@@ -124,14 +131,19 @@ def calibrate_command(
     from ..calibration import fit_to_cycles
     from ..cycling import cycle_table
     from ..io import read
+    from ..protocol import protocol_from_data
     from ..simulation import cell_from_study
     from ..study import load_study
 
     study = load_study(config)
     cell, _ = cell_from_study(study, material)
-    tables = []
+    tables, recorded = [], []
     for f in files:
         data, _meta = read(f)
+        if not protocol:
+            recorded.append(
+                protocol_from_data(data["Test Time / s"], data["Current / A"], data["Voltage / V"])
+            )
         t = cycle_table(
             data, role="anode", active_mass_g=cell.si_mass * 1e3, area_cm2=cell.area * 1e4
         )
@@ -141,12 +153,14 @@ def calibrate_command(
         measured["Cycle Count / 1"] = range(1, len(measured) + 1)
     if cycles is not None:
         measured = measured[measured["Cycle Count / 1"] <= cycles]
-    text = protocol.replace(";", "\n") if protocol else study.section("protocol")["text"]
+    text = protocol.replace(";", "\n") if protocol else "\n".join(recorded)
     names = [n.strip() for n in fit.split(",") if n.strip()]
     res = fit_to_cycles(measured, cell, text, names)
     summary = res.as_dict()
     summary["files"] = [str(f) for f in files]
-    if out is not None:
+    summary["protocol"] = text
+    summary["protocol_source"] = "--protocol" if protocol else "recorded in the files"
+    if out is not None and res.success:
         from ..report.writer import AtomicDir
 
         cell_dict = {k: v for k, v in dataclasses.asdict(res.cell).items() if k != "extra"}
@@ -155,7 +169,16 @@ def calibrate_command(
         summary["out"] = str(out)
     if json_out:
         print_json(summary)
-        return
+    else:
+        _print_fit(res, summary["protocol_source"])
+    if not res.success:
+        typer.echo(f"error: calibration failed: {'; '.join(res.problems)}", err=True)
+        if out is not None:
+            typer.echo(f"(no cell file written to {out})", err=True)
+        raise typer.Exit(1)
+
+
+def _print_fit(res: Any, protocol_source: str) -> None:
     rows = [
         (f"{n} (95 % CI {lo:.3g}-{hi:.3g})", float(v), "")
         for n, v, (lo, hi) in zip(res.names, res.values, res.ci95)
@@ -164,8 +187,9 @@ def calibrate_command(
         ("RMSE", 1e3 * res.rmse_Ah, "mAh"),
         ("R2", res.r_squared, ""),
         ("cycles fitted", res.n_points, ""),
+        ("protocol", protocol_source, ""),
     ]
-    print_table("sianode calibrate", rows)
+    print_table("sianode calibrate" + ("" if res.success else " (FAILED)"), rows)
 
 
 def register(app: typer.Typer) -> None:
