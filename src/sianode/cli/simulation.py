@@ -24,7 +24,9 @@ def simulate_command(
     ),
     cycles: int | None = typer.Option(None, help="Number of cycles (default: the protocol's)."),
     beta: float | None = typer.Option(
-        None, help="Strain-damage coefficient (default: calibrated on the dense cell)."
+        None,
+        help="Strain-damage coefficient (default: calibrated on the study's calibration"
+        " material, dense in the bundled study).",
     ),
     protocol: str | None = typer.Option(None, help="Protocol text (lines separated by ';')."),
     out: Path | None = typer.Option(None, help="Folder for Parquet/CSV tables and a PNG figure."),
@@ -39,7 +41,9 @@ def simulate_command(
     from ..study import load_study
 
     study = load_study(config)
+    label = material
     if cell_file is not None:
+        label = f"cell file {Path(cell_file).name}"
         try:
             cell = CellParameters(**json.loads(Path(cell_file).read_text())["cell"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -48,8 +52,12 @@ def simulate_command(
             ) from None
     else:
         if beta is None:
-            beta = calibrate_dense(study).value
+            beta = calibrate_dense(study, material=study.calibration_material).value
         cell, _ = cell_from_study(study, material, material_file, beta=beta)
+        if material_file is not None:
+            from ..characterisation.material import read_material
+
+            label = read_material(material_file).name
     text = protocol.replace(";", "\n") if protocol else study.section("protocol")["text"]
     comp = cell.si_mass * 1e3 / float(study.section("cell").get("composition", {}).get("Si", 1.0))
     res = run(cell, text, n_cycles=cycles, record=True, composite_mass_g=comp)
@@ -63,7 +71,8 @@ def simulate_command(
             fig = res.plot()
             fig.savefig(tmp / "simulation.png", dpi=120)
     summary = {
-        "material": material,
+        "material": label,
+        "material_file": None if material_file is None else str(material_file),
         "status": res.status,
         "completed": res.completed,
         "retention_pct": res.retention_pct,
@@ -75,7 +84,7 @@ def simulate_command(
         return
     c = res.cycles
     print_table(
-        f"sianode simulate: {material} ({res.status})",
+        f"sianode simulate: {label} ({res.status})",
         [
             ("cycles run", len(c), ""),
             (
