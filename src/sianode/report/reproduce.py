@@ -26,10 +26,13 @@ from ..protocol import parse_protocol
 from ..simulation import ModelOptions, cell_from_study, material_descriptors
 from ..simulation import kernel as K
 from ..simulation.reduced import _cycles_frame, simulate_arrays
+from ..stamp import run_stamp
 from ..study import Study, load_study
 from ..synthesis import synthesis_from_study
 from ..units import to_unit
 from . import html as H
+from .figures import mark_reported as _mark_reported
+from .figures import whatif_figure as _whatif_figure
 from .writer import AtomicDir, jsonable
 
 __all__ = ["reproduce", "STAGES"]
@@ -44,6 +47,7 @@ _SUMMARY_KEYS = frozenset(
         "design",
         "calibration",
         "prediction_material",
+        "generated",
         "what_if",
         "rule",
         "runtime_s",
@@ -181,6 +185,8 @@ def _whatifs(
         "material": prediction_material,
         "pore_diameter_nm": d_nm,
         "oxide_thickness_nm": base.oxide_thickness * 1e9,
+        "material_porosity": base.porosity,
+        "cycle": n_cycles,
         "porosity": phis.tolist(),
         "retention": br.retention(n_cycles).tolist(),
         "first_cycle_efficiency": [_first(c, "Coulombic Efficiency / 1") for c in br.cycles],
@@ -227,69 +233,6 @@ def _whatifs(
         ),
     }
     return {"porosity": por, "capacity_limit": cap}
-
-
-def _whatif_figure(w: dict[str, Any], path: Path) -> None:
-    from ..plotting import _plt
-
-    plt = _plt()
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4), constrained_layout=True)
-    p = w["porosity"]
-    axes[0].plot(
-        p["porosity"], 100 * np.asarray(p["retention"]), "o-", label="vs cycle-1 lithiation"
-    )
-    axes[0].plot(
-        p["porosity"], 100 * np.asarray(p["cycle4_retention"]), "s--", label="vs cycle-4 lithiation"
-    )
-    axes[0].set_xlabel("intra-particle porosity")
-    axes[0].set_ylabel("retention at cycle 50 / %")
-    axes[0].set_title("retention vs porosity (5.9 nm pores)")
-    axes[0].legend(fontsize=8)
-    c = w["capacity_limit"]
-    cal_mat, pred_mat = c["materials"]
-    axes[1].plot(
-        c["limit_mAh_g"],
-        100 * np.asarray(c[cal_mat]),
-        "o-",
-        color="C0",
-        label=f"{cal_mat}, vs cycle 1",
-    )
-    axes[1].plot(
-        c["limit_mAh_g"],
-        100 * np.asarray(c[pred_mat]),
-        "s-",
-        color="C1",
-        label=f"{pred_mat}, vs cycle 1",
-    )
-    axes[1].plot(
-        c["limit_mAh_g"],
-        100 * np.asarray(c[f"{cal_mat}_vs_cycle4"]),
-        "o--",
-        color="C0",
-        mfc="none",
-        label=f"{cal_mat}, vs cycle 4",
-    )
-    axes[1].plot(
-        c["limit_mAh_g"],
-        100 * np.asarray(c[f"{pred_mat}_vs_cycle4"]),
-        "s--",
-        color="C1",
-        mfc="none",
-        label=f"{pred_mat}, vs cycle 4",
-    )
-    axes[1].axvline(
-        c["full_buffering_limit_mAh_g"], color="0.6", ls=":", label="full internal buffering"
-    )
-    axes[1].set_xlabel("lithiation capacity limit / mAh g$^{-1}$")
-    axes[1].set_ylabel("retention at cycle 50 / %")
-    axes[1].set_title("retention vs capacity limit")
-    axes[1].legend(fontsize=8)
-    axes[2].plot(p["porosity"], 100 * np.asarray(p["first_cycle_efficiency"]), "o-")
-    axes[2].set_xlabel("intra-particle porosity")
-    axes[2].set_ylabel("first-cycle efficiency / %")
-    axes[2].set_title("surface-area penalty (0.5 nm oxide)")
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def reproduce(
@@ -389,6 +332,7 @@ def reproduce(
         cal_mat: block(dense_res),
         pred_mat: block(np_res),
         "what_if": whatifs,
+        "generated": run_stamp(),
         "rule": f"beta calibrated on the {cal_mat} cell only; the {pred_mat} cell is a prediction"
         " with nothing tuned on it (docs/calibration.md)",
     }
@@ -398,7 +342,9 @@ def reproduce(
 
     with AtomicDir(out) as tmp:
         figs = {
-            "capacity_retention.png": plot_capacity_retention(results, cyc),
+            "capacity_retention.png": _mark_reported(
+                plot_capacity_retention(results, cyc), cal, study, pred_mat
+            ),
             "voltage_curves.png": plot_voltage_curves(results, (1, 2, cyc)),
             "strain_vs_soc.png": plot_strain_vs_soc(results, 2),
         }
@@ -430,12 +376,13 @@ def _report_html(study: Study, s: dict[str, Any], folder: Path) -> str:
     cal_mat, pred_mat = s["calibration"]["material"], s["prediction_material"]
     d, n, cal = s[cal_mat], s[pred_mat], s["calibration"]
     rep = study.raw.get("reported", {})
-    band = n.get("retention_band_pct", [float("nan"), float("nan")])
+    band = n.get("retention_band_pct")
+    band_text = f"band {band[0]:.1f}-{band[1]:.1f} %" if band else "no sensitivity band run"
     key = (
         f'<p class="key">{H.esc(cal_mat.capitalize())} Si (calibrated): {d["retention_pct"]:.1f} % at cycle {cal["cycle"]} '
         f"(target {100 * cal['target']:.0f} %, beta = {cal['value']:.4g}).<br>"
         f"{H.esc(pred_mat.capitalize())} Si (blind prediction): {n['retention_pct']:.1f} % "
-        f"(band {band[0]:.1f}-{band[1]:.1f} %).</p>"
+        f"({band_text}).</p>"
         f'<p class="note">{H.esc(s["rule"])}. The model is approximate: a uniform-reaction '
         "(reduced) half-cell model; several inputs are estimates (see provenance).</p>"
     )
@@ -569,7 +516,8 @@ def _report_html(study: Study, s: dict[str, Any], folder: Path) -> str:
         [
             H.figure(
                 folder / "capacity_retention.png",
-                "Capacity and retention vs cycle (cf. the study's figure 2).",
+                "Capacity and retention vs cycle (cf. the study's figure 2); star: the"
+                " calibration target the study reports.",
             ),
             H.figure(
                 folder / "voltage_curves.png",
@@ -581,7 +529,10 @@ def _report_html(study: Study, s: dict[str, Any], folder: Path) -> str:
             ),
             H.figure(
                 folder / "what_if.png",
-                "What-if: retention vs porosity, vs lithiation capacity limit; first-cycle efficiency vs porosity.",
+                f"What-if, {pred_mat} Si: (a) retention at cycle {cal['cycle']} vs porosity at fixed"
+                " pore size; (b) retention vs a lithiation capacity limit, both materials (dotted:"
+                " the limit the pores can buffer fully); (c) first-cycle efficiency vs porosity."
+                " Dash-dot: the material's own porosity; grey: designs that did not run.",
             ),
         ]
     )
@@ -596,4 +547,5 @@ def _report_html(study: Study, s: dict[str, Any], folder: Path) -> str:
             ("Consistency of the material descriptors", cons),
             ("Provenance of every input", prov),
         ],
+        stamp=s.get("generated"),
     )
