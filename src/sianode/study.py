@@ -6,7 +6,6 @@ every command runs on it by default and accepts a user file of the same schema.
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 from dataclasses import dataclass, field
@@ -230,6 +229,8 @@ def validate_study(raw: dict[str, Any], where: str = "study file") -> None:
             for key in node:
                 if key not in allowed:
                     valid = sorted(allowed)
+                    import difflib  # only on an error: its import is not free
+
                     close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
                     hint = (
                         f"did you mean '{close[0]}'?"
