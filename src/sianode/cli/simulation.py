@@ -24,9 +24,7 @@ def simulate_command(
     ),
     cycles: int | None = typer.Option(None, help="Number of cycles (default: the protocol's)."),
     beta: float | None = typer.Option(
-        None,
-        help="Strain-damage coefficient (default: calibrated on the study's calibration"
-        " material, dense in the bundled study).",
+        None, help="Strain-damage coefficient (default: calibrated on the dense cell)."
     ),
     protocol: str | None = typer.Option(None, help="Protocol text (lines separated by ';')."),
     out: Path | None = typer.Option(None, help="Folder for Parquet/CSV tables and a PNG figure."),
@@ -52,7 +50,7 @@ def simulate_command(
             ) from None
     else:
         if beta is None:
-            beta = calibrate_dense(study, material=study.calibration_material).value
+            beta = calibrate_dense(study).value
         cell, _ = cell_from_study(study, material, material_file, beta=beta)
         if material_file is not None:
             from ..characterisation.material import read_material
