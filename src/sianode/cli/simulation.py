@@ -133,36 +133,17 @@ def calibrate_command(
     import dataclasses
     import json
 
-    import pandas as pd
-
     from ..calibration import fit_to_cycles
-    from ..cycling import cycle_table
-    from ..io import read
-    from ..protocol import protocol_from_data
+    from ..measured import read_measured_cell
     from ..simulation import cell_from_study
     from ..study import load_study
 
     study = load_study(config)
     cell, _ = cell_from_study(study, material)
-    tables, recorded = [], []
-    for f in files:
-        data, _meta = read(f)
-        if not protocol:
-            recorded.append(
-                protocol_from_data(data["Test Time / s"], data["Current / A"], data["Voltage / V"])
-            )
-        t = cycle_table(
-            data, role="anode", active_mass_g=cell.si_mass * 1e3, area_cm2=cell.area * 1e4
-        )
-        tables.append(t)
-    measured = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
-    if len(tables) > 1:
-        measured["Cycle Count / 1"] = range(1, len(measured) + 1)
-    if cycles is not None:
-        measured = measured[measured["Cycle Count / 1"] <= cycles]
-    text = protocol.replace(";", "\n") if protocol else "\n".join(recorded)
+    measured = read_measured_cell(files, cell.si_mass * 1e3, cell.area * 1e4, cycles)
+    text = protocol.replace(";", "\n") if protocol else measured.protocol
     names = [n.strip() for n in fit.split(",") if n.strip()]
-    res = fit_to_cycles(measured, cell, text, names)
+    res = fit_to_cycles(measured.cycles, cell, text, names)
     summary = res.as_dict()
     summary["files"] = [str(f) for f in files]
     summary["protocol"] = text
