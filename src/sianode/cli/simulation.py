@@ -34,7 +34,7 @@ def simulate_command(
     import json
 
     from ..calibration import calibrate_dense
-    from ..simulation import CellParameters, cell_from_study
+    from ..cell import CellParameters, build_cell
     from ..simulation import simulate as run
     from ..study import load_study
 
@@ -51,7 +51,7 @@ def simulate_command(
     else:
         if beta is None:
             beta = calibrate_dense(study).value
-        cell, _ = cell_from_study(study, material, material_file, beta=beta)
+        cell, _ = build_cell(study, material, material_file, beta=beta)
         if material_file is not None:
             from ..characterisation.material import read_material
 
@@ -134,12 +134,12 @@ def calibrate_command(
     import json
 
     from ..calibration import fit_to_cycles
+    from ..cell import build_cell
     from ..measured import read_measured_cell
-    from ..simulation import cell_from_study
     from ..study import load_study
 
     study = load_study(config)
-    cell, _ = cell_from_study(study, material)
+    cell, _ = build_cell(study, material)
     measured = read_measured_cell(files, cell.si_mass * 1e3, cell.area * 1e4, cycles)
     text = protocol.replace(";", "\n") if protocol else measured.protocol
     names = [n.strip() for n in fit.split(",") if n.strip()]
