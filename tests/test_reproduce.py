@@ -125,19 +125,23 @@ def test_report_renders_in_a_real_browser(report, tmp_path):
     assert dom.returncode == 0, dom.stderr[-500:]
     assert dom.stdout.count("<img") == 4
     assert 'id="numbers"' in dom.stdout and 'id="provenance"' in dom.stdout
+    # the report says which code made it (issue 16)
+    assert 'id="stamp"' in dom.stdout and "Made by sianode" in dom.stdout
     console_errors = [
         ln for ln in dom.stderr.splitlines() if "CONSOLE" in ln and "ERROR" in ln.upper()
     ]
     assert console_errors == []
-    # every figure decoded with a real size: a wrapper page (the test's, not the report's)
-    # loads the report in an iframe and reports the images' natural sizes
+    # every figure decoded with a real size, and no table wider than a narrow (600 px) page:
+    # a wrapper page (the test's, not the report's) loads the report in an iframe and reports
+    # the images' natural sizes and the page's scroll and client widths
     wrapper = tmp_path / "check.html"
     wrapper.write_text(
-        "<html><body><iframe id='f' src='" + url + "' width=1200 height=800></iframe><pre id='out'>"
+        "<html><body><iframe id='f' src='" + url + "' width=600 height=800></iframe><pre id='out'>"
         "pending</pre><script>document.getElementById('f').onload=function(){var d=this."
         "contentDocument;var imgs=[].slice.call(d.images);document.getElementById('out')."
-        "textContent=JSON.stringify(imgs.map(function(i){return [i.complete,i.naturalWidth,"
-        "i.naturalHeight]}));};</script></body></html>"
+        "textContent=JSON.stringify({imgs:imgs.map(function(i){return [i.complete,i.naturalWidth,"
+        "i.naturalHeight]}),widths:[d.documentElement.scrollWidth,d.documentElement.clientWidth]"
+        "});};</script></body></html>"
     )
     chk = subprocess.run(
         [
@@ -155,8 +159,11 @@ def test_report_renders_in_a_real_browser(report, tmp_path):
 
     m = re.search(r'<pre id="out">(.*?)</pre>', chk.stdout)
     assert m, chk.stdout[-500:]
-    sizes = json.loads(m.group(1))
+    got = json.loads(m.group(1))
+    sizes = got["imgs"]
     assert len(sizes) == 4 and all(ok and w > 100 and h > 100 for ok, w, h in sizes), sizes
+    scroll_w, client_w = got["widths"]
+    assert scroll_w <= client_w, f"the page scrolls sideways: {scroll_w} px in {client_w} px"
     shot = tmp_path / "report.png"
     subprocess.run(
         [browser, *flags, f"--screenshot={shot}", "--window-size=1200,3000", url],

@@ -21,11 +21,29 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # plain help: Rich markup would eat "[cm-1]" and show "<bool>" for every flag
+    rich_markup_mode=None,
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"sianode {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    show_version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the sianode version and exit.",
+        callback=_print_version,
+        is_eager=True,
+    ),
+) -> None:
     """Silicon-anode solid-state battery toolkit: design, characterise, simulate, analyse."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from ..report.writer import jsonable
@@ -21,18 +22,27 @@ def print_json(obj: Any) -> None:
 
 
 def print_table(title: str, rows: list[tuple[str, Any, str]]) -> None:
-    """Print ``(name, value, unit)`` rows as a rich table."""
+    """Print ``(name, value, unit)`` rows as a rich table.
+
+    A value that was not determined (None or NaN) prints as ``-``; long text wraps (never
+    cut off with an ellipsis), whatever the terminal's width.
+    """
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title)
-    table.add_column("quantity")
-    table.add_column("value", justify="right")
-    table.add_column("unit")
+    table.add_column("quantity", overflow="fold")
+    table.add_column("value", justify="right", overflow="fold")
+    table.add_column("unit", overflow="fold")
     for name, value, unit in rows:
-        if isinstance(value, float):
-            text = f"{value:.4g}"
-        else:
-            text = str(value)
-        table.add_row(name, text, unit)
+        table.add_row(name, format_value(value), unit)
     Console().print(table)
+
+
+def format_value(value: Any, digits: int = 4) -> str:
+    """A table cell: floats to ``digits`` significant digits, None and NaN as ``-``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    return str(value)

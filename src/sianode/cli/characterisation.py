@@ -246,6 +246,8 @@ def register(app: typer.Typer) -> None:
     app.command("xrd")(xrd_command)
     app.command("raman")(raman_command)
     app.command("sorption")(sorption_command)
-    material = typer.Typer(help="Material records for the simulator.", no_args_is_help=True)
+    material = typer.Typer(
+        help="Material records for the simulator.", no_args_is_help=True, rich_markup_mode=None
+    )
     material.command("build")(material_build_command)
     app.add_typer(material, name="material")

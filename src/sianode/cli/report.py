@@ -37,14 +37,16 @@ def reproduce_command(
     if json_out:
         print_json(summary)
         return
-    d, n, c = summary["dense"], summary["nanoporous"], summary["calibration"]
+    c = summary["calibration"]
+    cal_mat, pred_mat = c["material"], summary["prediction_material"]
+    d, n = summary[cal_mat], summary[pred_mat]
     band = n.get("retention_band_pct")
     typer.echo(
-        f"Dense Si: calibrated beta = {c['value']:.5g} -> retention {d['retention_pct']:.1f} % at "
+        f"{cal_mat.capitalize()} Si: calibrated beta = {c['value']:.5g} -> retention {d['retention_pct']:.1f} % at "
         f"cycle {c['cycle']} (target {100 * c['target']:.0f} %)"
     )
     typer.echo(
-        f"Nanoporous Si (blind prediction): retention {n['retention_pct']:.1f} % at cycle {c['cycle']}"
+        f"{pred_mat.capitalize()} Si (blind prediction): retention {n['retention_pct']:.1f} % at cycle {c['cycle']}"
         + (f", band {band[0]:.1f}-{band[1]:.1f} %" if band else "")
     )
     typer.echo(f"Report: {Path(out) / 'report.html'} ({summary['runtime_s']} s)")

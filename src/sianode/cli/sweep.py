@@ -148,8 +148,8 @@ def _print_summary(s: Any, report_path: Path | None) -> None:
     from rich.table import Table
 
     t = Table(title=f"sweep summary ({s.engine})")
-    t.add_column("quantity")
-    t.add_column("value", justify="right")
+    t.add_column("quantity", overflow="fold")
+    t.add_column("value", justify="right", overflow="fold")
     t.add_row("designs in spec", str(s.n_designs))
     t.add_row("already in folder", str(s.already_done))
     t.add_row("computed now", str(s.computed))
@@ -206,8 +206,11 @@ def sweep_parameters_command(json_out: JsonOpt = False) -> None:
     from rich.table import Table
 
     t = Table(title="sweep parameters (values accepted with any compatible unit)")
-    for col in ("name", "unit", "acts on", "description"):
-        t.add_column(col)
+    # names are what a spec must spell: never cut; the description wraps instead
+    t.add_column("name", no_wrap=True, min_width=max(len(r["name"]) for r in rows))
+    t.add_column("unit", no_wrap=True)
+    t.add_column("acts on", no_wrap=True)
+    t.add_column("description", overflow="fold")
     for r in rows:
         t.add_row(r["name"], r["unit"], r["acts_on"], r["description"])
     Console().print(t)
