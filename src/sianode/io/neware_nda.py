@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from ..cycling import run_numbers
 from . import _common as c
+from .counters import run_numbers
 
 #: fastnda and polars versions whose nda 26/29 output this reader was checked against
 #: (the float rounding of some steps is polars' own); with others fastnda reads the file

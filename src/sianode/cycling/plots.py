@@ -1,0 +1,107 @@
+"""Plots of a measured cell: capacity per cycle, voltage-capacity curves, dQ/dV."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ..columns import CYCLE, VOLTAGE
+from .curves import dqdv, voltage_capacity
+
+
+def _figure(ax=None):
+    """``(figure, axes)``: a new 6 x 4 in figure, or the given axes and their figure."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        return plt.subplots(figsize=(6, 4), layout="constrained")
+    return ax.figure, ax
+
+
+def _cycle_colours(n: int):
+    import matplotlib
+
+    cmap = matplotlib.colormaps["viridis"]
+    return [cmap(k / max(n - 1, 1)) for k in range(n)]
+
+
+def plot_capacity(table: pd.DataFrame, ax=None):
+    """Capacity (and, with a role, coulombic efficiency) against cycle number.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`cycle_table`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure otherwise.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = _figure(ax)
+    cyc = table["Cycle Count / 1"]
+    if "Lithiation Capacity / mAh" in table.columns:
+        ax.plot(cyc, table["Lithiation Capacity / mAh"], "o-", label="lithiation")
+        ax.plot(cyc, table["Delithiation Capacity / mAh"], "s-", label="delithiation")
+    else:
+        ax.plot(cyc, table["Cycle Charging Capacity / mAh"], "o-", label="charge (BDF)")
+        ax.plot(cyc, table["Cycle Discharging Capacity / mAh"], "s-", label="discharge (BDF)")
+    ax.set_xlabel("cycle")
+    ax.set_ylabel("capacity [mAh]")
+    ax.legend(loc="lower left")
+    if "Coulombic Efficiency / 1" in table.columns:
+        ax2 = ax.twinx()
+        ax2.plot(cyc, 100 * table["Coulombic Efficiency / 1"], "k^:", ms=4, label="CE")
+        ax2.set_ylabel("coulombic efficiency [%]")
+    return fig
+
+
+def plot_voltage_capacity(data: pd.DataFrame, ax=None, method: str | None = None):
+    """Voltage against capacity within each half cycle, coloured by cycle.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = _figure(ax)
+    vc = voltage_capacity(data, method)
+    cycles = sorted(vc[CYCLE].unique())
+    colours = dict(zip(cycles, _cycle_colours(len(cycles)), strict=True))
+    for (_, cyc), g in vc.groupby(["Half Cycle / 1", CYCLE], sort=True):
+        ax.plot(1e3 * g["Capacity / Ah"], g[VOLTAGE], color=colours[cyc], lw=1)
+    _colourbar(fig, ax, cycles)
+    ax.set_xlabel("capacity [mAh]")
+    ax.set_ylabel("voltage [V]")
+    return fig
+
+
+def _colourbar(fig, ax, cycles) -> None:
+    import matplotlib as mpl
+
+    if not cycles:
+        return
+    norm = mpl.colors.Normalize(vmin=min(cycles), vmax=max(max(cycles), min(cycles) + 1))
+    sm = mpl.cm.ScalarMappable(norm=norm, cmap="viridis")
+    fig.colorbar(sm, ax=ax, label="cycle")
+
+
+def plot_dqdv(data: pd.DataFrame, ax=None, **kwargs: Any):
+    """dQ/dV of each half cycle (discharge drawn negative), coloured by cycle.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = _figure(ax)
+    d = dqdv(data, **kwargs)
+    cycles = sorted(d[CYCLE].unique())
+    colours = dict(zip(cycles, _cycle_colours(len(cycles)), strict=True))
+    for (_, cyc, direction), g in d.groupby(["Half Cycle / 1", CYCLE, "Direction"], sort=True):
+        sgn = -1.0 if direction == "discharge" else 1.0
+        ax.plot(g[VOLTAGE], sgn * 1e3 * g["dQ/dV / Ah/V"], color=colours[cyc], lw=1)
+    _colourbar(fig, ax, cycles)
+    ax.set_xlabel("voltage [V]")
+    ax.set_ylabel("dQ/dV [mAh/V] (discharge < 0)")
+    return fig
