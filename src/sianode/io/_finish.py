@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..columns import FREQUENCY
 from . import _common as c
+from .checks import check_values
 from .counters import (
     charge_increments,
     counter_increments,
@@ -250,6 +251,7 @@ def finish(
         meta["warnings"].append(
             f"Test Time decreases {int(back.sum())} times; those intervals carry no charge"
         )
+    check_values(cols, meta, n)
     _check_sign(cols, meta, block)
     kind = meta.get("current_kind", "instantaneous")
     freq = cols.get(FREQUENCY)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._files import _BREAK, fail
+from .structure import check_fields
 
 #: What a reader returns before :func:`sianode.io.finish`: BDF column name -> 1-D array
 #: (numpy or pandas extension array), all of one length. The DataFrame is built once, by
@@ -31,6 +32,7 @@ def parse_csv_text(
     names: list[str] | None = None,
     encoding: str = "utf-8",
     usecols: list[int] | None = None,
+    fields: int | None = None,
 ) -> pd.DataFrame:
     """Parse delimited text with pandas' C engine; errors become ParsingError.
 
@@ -38,9 +40,16 @@ def parse_csv_text(
     buffer into UTF-8 bytes before tokenising, so text is handed to it as its UTF-8 bytes at
     once: the same table, ~35 % faster than through a text buffer. ``usecols`` (column
     positions) is passed to pandas as it is.
+
+    Before pandas sees the text, :func:`~sianode.io.structure.check_fields` checks every
+    line against the header: ``fields`` (the header's field count when the caller has it,
+    as for a table without a header line), else ``len(names)``, else the first line's.
     """
     if isinstance(text, str):
         text, encoding = text.encode("utf-8"), "utf-8"
+    if fields is None and header is None and names is not None:
+        fields = len(names)
+    check_fields(path, text, sep, fields)
     try:
         return pd.read_csv(
             io.BytesIO(text),
@@ -59,14 +68,20 @@ def parse_csv_text(
 
 
 def parse_csv_subset(
-    path: Path, data: bytes, sep: str, usecols: list[int], encoding: str
+    path: Path,
+    data: bytes,
+    sep: str,
+    usecols: list[int],
+    encoding: str,
+    fields: int | None = None,
 ) -> tuple[pd.DataFrame, int] | None:
     """Columns ``usecols`` of a headerless table, when provably as in the full parse.
 
     pandas parses the columns of a table independently, so a column read alone has the
     values and dtype it has in the full table, with one catch: with ``usecols`` pandas no
     longer rejects rows with more fields than the first row. So the last column of the first
-    row is read too, and the table is accepted only when that column has no missing value
+    row is read too (after :func:`~sianode.io.structure.check_fields` has bounded every
+    line's field count by the header's ``fields``), and the table is accepted only when that column has no missing value
     (every row has at least ``n`` fields) and the separator count is exactly ``rows * (n -
     1)`` (so none has more): then the full parse would succeed with the same rows. Without
     quote characters, every separator byte separates two fields of one row.
@@ -80,6 +95,7 @@ def parse_csv_subset(
     sep_b = sep.encode()
     if len(sep_b) != 1 or b'"' in data:
         return None
+    check_fields(path, data, sep, fields)
     m = _BREAK.search(data)
     first = data[: m.start()] if m else data
     if not first:
@@ -92,6 +108,7 @@ def parse_csv_subset(
         header=None,
         encoding=encoding,
         usecols=sorted({j for j in usecols if j < n} | {n - 1}),
+        fields=fields if fields is not None else n,
     )
     if list(df.columns)[-1] != n - 1 or df[n - 1].isna().any():
         return None
