@@ -33,6 +33,8 @@ def parse_csv_text(
     encoding: str = "utf-8",
     usecols: list[int] | None = None,
     fields: int | None = None,
+    first_line: int = 1,
+    check: bool = True,
 ) -> pd.DataFrame:
     """Parse delimited text with pandas' C engine; errors become ParsingError.
 
@@ -43,13 +45,16 @@ def parse_csv_text(
 
     Before pandas sees the text, :func:`~sianode.io.structure.check_fields` checks every
     line against the header: ``fields`` (the header's field count when the caller has it,
-    as for a table without a header line), else ``len(names)``, else the first line's.
+    as for a table without a header line), else ``len(names)``, else the first line's;
+    ``first_line`` is the file's line number of the text's first line, for messages.
+    ``check=False`` skips this when the caller has just checked the same text.
     """
     if isinstance(text, str):
         text, encoding = text.encode("utf-8"), "utf-8"
     if fields is None and header is None and names is not None:
         fields = len(names)
-    check_fields(path, text, sep, fields)
+    if check:
+        check_fields(path, text, sep, fields, first_line=first_line)
     try:
         return pd.read_csv(
             io.BytesIO(text),
@@ -74,6 +79,7 @@ def parse_csv_subset(
     usecols: list[int],
     encoding: str,
     fields: int | None = None,
+    first_line: int = 1,
 ) -> tuple[pd.DataFrame, int] | None:
     """Columns ``usecols`` of a headerless table, when provably as in the full parse.
 
@@ -95,7 +101,7 @@ def parse_csv_subset(
     sep_b = sep.encode()
     if len(sep_b) != 1 or b'"' in data:
         return None
-    check_fields(path, data, sep, fields)
+    check_fields(path, data, sep, fields, first_line=first_line)
     m = _BREAK.search(data)
     first = data[: m.start()] if m else data
     if not first:
@@ -108,7 +114,7 @@ def parse_csv_subset(
         header=None,
         encoding=encoding,
         usecols=sorted({j for j in usecols if j < n} | {n - 1}),
-        fields=fields if fields is not None else n,
+        check=False,  # checked above
     )
     if list(df.columns)[-1] != n - 1 or df[n - 1].isna().any():
         return None

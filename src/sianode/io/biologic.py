@@ -467,7 +467,15 @@ def read_text(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     body = "\n".join(lines[skip + 1 :])
     if not body.strip():
         raise c.fail(path, "no data rows")
-    df = c.parse_csv_text(path, body, sep=sep, decimal=decimal, header=None, fields=len(names))
+    df = c.parse_csv_text(
+        path,
+        body,
+        sep=sep,
+        decimal=decimal,
+        header=None,
+        fields=len(names),
+        first_line=skip + 2,
+    )
     df = df.iloc[:, : len(names)]
     if df.shape[1] < len(names):
         raise c.fail(path, f"rows have {df.shape[1]} fields, header has {len(names)}")

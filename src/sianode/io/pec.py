@@ -34,7 +34,7 @@ def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
         if key.endswith(":"):
             info[key[:-1].strip()] = val.strip().strip(",")
     meta["header"] = info
-    df = c.parse_csv_text(path, src.rest(k), encoding=src.encoding)
+    df = c.parse_csv_text(path, src.rest(k), encoding=src.encoding, first_line=k + 1)
     if len(df) == 0:
         raise c.fail(path, "no data rows")
     out: dict[str, np.ndarray] = {}
