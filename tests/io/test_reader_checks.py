@@ -235,3 +235,38 @@ def test_real_files_raise_no_damage_warning(cycler):
     for name in FILES:
         _, meta = read(cycler / name)
         assert not _damage(meta), (name, _damage(meta))
+
+
+def _finish_warnings(**changes) -> list[str]:
+    """Warnings of finish() on a clean synthetic cycle (1 s steps, 1 mA, 3.5-4 V) with
+    ``changes`` applied (column -> (row, value)); ``meta`` entries via ``meta=dict``."""
+    from sianode.io import finish
+
+    n = 200
+    t = np.arange(n, dtype=float)
+    cols = {
+        "Test Time / s": t,
+        "Voltage / V": 3.5 + 0.5 * np.sin(t / 30),
+        "Current / A": np.where(t < 100, 1e-3, -1e-3),
+        "Instrument Cycle / 1": np.repeat([1.0, 2.0], n // 2),
+    }
+    meta = {"warnings": [], **changes.pop("meta", {})}
+    for col, (row, value) in changes.items():
+        cols[col][row] = value
+    finish(cols, meta, "x.csv")
+    return meta["warnings"]
+
+
+def test_finish_checks_on_a_synthetic_cycle():
+    assert _finish_warnings() == []
+    jump = _finish_warnings(**{"Test Time / s": (150, 1e7)})  # one damaged time stamp
+    assert any(
+        w.startswith("Test Time jumps forward 1 times by more than 8.64e+04 s") for w in jump
+    )
+    assert any("Test Time decreases 1 times" in w for w in jump)
+    cyc = _finish_warnings(**{"Instrument Cycle / 1": (150, 0.0)})
+    assert any("cycle counter decreases 1 times" in w for w in cyc)
+    amps = _finish_warnings(**{"Current / A": (20, 5.0)})  # 5000 x the 1 mA of every row
+    assert any(w.startswith("column 'Current / A': 1 values more than 1000 times") for w in amps)
+    declared = _finish_warnings(meta={"records_declared": 250})
+    assert declared == ["the file says it holds 250 records, 200 were read (50 missing)"]
