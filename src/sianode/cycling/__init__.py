@@ -61,9 +61,20 @@ from ..io.counters import (
 )
 from .curves import dqdv, voltage_capacity
 from .plots import plot_capacity, plot_dqdv, plot_voltage_capacity
-from .table import OPENINGS, ROLES, cycle_table, dc_current, renumber_cycles, suggest_role
+from .table import (
+    COMPLETE,
+    OPENINGS,
+    ROLES,
+    cycle_table,
+    dc_current,
+    incomplete_last_cycle,
+    renumber_cycles,
+    suggest_role,
+)
 
 __all__ = [
+    "COMPLETE",
+    "incomplete_last_cycle",
     "ACTIVE_FRACTION",
     "MERGE_FRACTION",
     "OPENINGS",

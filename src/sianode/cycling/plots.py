@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..columns import CYCLE, VOLTAGE
 from .curves import dqdv, voltage_capacity
+from .table import COMPLETE
 
 
 def _figure(ax=None):
@@ -26,8 +27,10 @@ def _cycle_colours(n: int):
     return [cmap(k / max(n - 1, 1)) for k in range(n)]
 
 
-def plot_capacity(table: pd.DataFrame, ax=None):
+def plot_capacity(table: pd.DataFrame, ax=None, include_incomplete: bool = False):
     """Capacity (and, with a role, coulombic efficiency) against cycle number.
+
+    Specific capacity [mAh/g] when the table has it (a mass was given), else [mAh].
 
     Parameters
     ----------
@@ -35,21 +38,32 @@ def plot_capacity(table: pd.DataFrame, ax=None):
         Output of :func:`cycle_table`.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure otherwise.
+    include_incomplete : bool
+        Also draw an incomplete last cycle (``Cycle Complete / 1`` False); left out by
+        default, as its capacity is that of a stopped test.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
     fig, ax = _figure(ax)
-    cyc = table["Cycle Count / 1"]
+    if not include_incomplete and COMPLETE in table.columns:
+        table = table[table[COMPLETE].to_numpy(bool)]
+    cyc = table[CYCLE]
     if "Lithiation Capacity / mAh" in table.columns:
-        ax.plot(cyc, table["Lithiation Capacity / mAh"], "o-", label="lithiation")
-        ax.plot(cyc, table["Delithiation Capacity / mAh"], "s-", label="delithiation")
+        pairs = (("Lithiation", "lithiation"), ("Delithiation", "delithiation"))
     else:
-        ax.plot(cyc, table["Cycle Charging Capacity / mAh"], "o-", label="charge (BDF)")
-        ax.plot(cyc, table["Cycle Discharging Capacity / mAh"], "s-", label="discharge (BDF)")
+        pairs = (("Charging", "charge (BDF)"), ("Discharging", "discharge (BDF)"))
+    role = "Lithiation Capacity / mAh" in table.columns
+    specific = f"Specific {pairs[0][0]} Capacity / mAh/g" in table.columns
+    for (what, label), marker in zip(pairs, ("o-", "s-"), strict=True):
+        if specific:
+            col = f"Specific {what} Capacity / mAh/g"
+        else:
+            col = f"{what} Capacity / mAh" if role else f"Cycle {what} Capacity / mAh"
+        ax.plot(cyc, table[col], marker, label=label)
     ax.set_xlabel("cycle")
-    ax.set_ylabel("capacity [mAh]")
+    ax.set_ylabel("specific capacity [mAh/g]" if specific else "capacity [mAh]")
     ax.legend(loc="lower left")
     if "Coulombic Efficiency / 1" in table.columns:
         ax2 = ax.twinx()

@@ -1,0 +1,86 @@
+"""Incomplete last cycles and specific capacity without a role (issue 16, "cycles")."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from test_cycling import si_half_cell
+
+from sianode.cycling import COMPLETE, cycle_table, plot_capacity
+from sianode.errors import ParameterError
+
+matplotlib.use("Agg")
+
+
+def _stopped(fraction: float) -> pd.DataFrame:
+    """3 cycles of 1 mAh lithiation / 0.9 mAh delithiation; the test stops after
+    ``fraction`` of the last delithiation (the time series is cut there)."""
+    d = si_half_cell()
+    t = d["Test Time / s"].to_numpy()
+    # cycle 3's delithiation starts after 2 cycles (2 x 8040 s) + 3600 s + 600 s of rest
+    start = 2 * 8040.0 + 4200.0
+    return d[t <= start + fraction * 3240.0].reset_index(drop=True)
+
+
+def test_stopped_last_cycle_is_flagged_and_left_out_of_ce_and_retention():
+    t = cycle_table(_stopped(0.001), role="anode")
+    assert list(t[COMPLETE]) == [True, True, False]
+    # its capacities are what was measured: a full lithiation, 0.1 % of a delithiation
+    assert t["Lithiation Capacity / mAh"].iloc[2] == pytest.approx(1.0, rel=5e-3)
+    assert np.isnan(t["Coulombic Efficiency / 1"].iloc[2])
+    assert np.isnan(t["Retention vs Cycle 1 Lithiation / 1"].iloc[2])
+    assert t["Coulombic Efficiency / 1"].iloc[:2].tolist() == pytest.approx([0.9, 0.9], rel=5e-3)
+    assert any(w.startswith("cycle 3 is incomplete") for w in t.attrs["warnings"])
+    kept = cycle_table(_stopped(0.001), role="anode", include_incomplete=True)
+    assert kept["Coulombic Efficiency / 1"].iloc[2] < 0.01  # the "0.09 %" of issue 16
+
+
+def test_last_cycle_without_closing_half_is_incomplete_but_a_full_one_is_not():
+    d = si_half_cell()
+    full = cycle_table(d, role="anode")
+    assert full[COMPLETE].all() and not full.attrs["warnings"]
+    cut = d[d["Test Time / s"] <= 2 * 8040.0 + 3600.0]  # stops after cycle 3's lithiation
+    assert list(cycle_table(cut)[COMPLETE]) == [True, True, False]
+    # 60 % of the delithiation: above the 50 % rule, a real (if short) cycle
+    assert cycle_table(_stopped(0.6))[COMPLETE].all()
+
+
+def test_real_file_with_a_0_09_percent_last_cycle(external_data):
+    """Issue 16: bs542 (Arbin .xlsx) ends 0.09 % into its last closing half cycle."""
+    from sianode.io import read
+
+    cycler = external_data / "cycler"
+    data, _ = read(cycler / "navani" / "bs542_004_gr_li_50ua_50mv_1v_191020_Channel_11.xlsx")
+    t = cycle_table(data, role="anode")
+    assert list(t[COMPLETE]) == [True, False]
+    assert np.isnan(t["Coulombic Efficiency / 1"].iloc[-1])
+    assert cycle_table(data, role="anode", include_incomplete=True)[
+        "Coulombic Efficiency / 1"
+    ].iloc[-1] == pytest.approx(0.000887, rel=0.01)
+
+
+def test_plot_leaves_the_incomplete_cycle_out_and_shows_specific_capacity():
+    t = cycle_table(_stopped(0.001), active_mass_g=1e-3)
+    fig = plot_capacity(t)
+    ax = fig.axes[0]
+    assert [len(line.get_xdata()) for line in ax.lines] == [2, 2]
+    assert ax.get_ylabel() == "specific capacity [mAh/g]"
+    assert ax.lines[1].get_ydata()[0] == pytest.approx(1000, rel=5e-3)  # 1 mAh / 1 mg
+    matplotlib.pyplot.close(fig)
+    fig = plot_capacity(t, include_incomplete=True)
+    assert [len(line.get_xdata()) for line in fig.axes[0].lines] == [3, 3]
+    matplotlib.pyplot.close(fig)
+
+
+def test_specific_capacity_without_role():
+    t = cycle_table(si_half_cell(), active_mass_g=2e-3, composite_mass_g=4e-3, area_cm2=0.5)
+    # 1 mAh discharge per cycle: 500 mAh/g active, 250 mAh/g composite, 2 mAh/cm2
+    np.testing.assert_allclose(t["Specific Discharging Capacity / mAh/g"], 500, rtol=5e-3)
+    np.testing.assert_allclose(t["Composite Discharging Capacity / mAh/g"], 250, rtol=5e-3)
+    np.testing.assert_allclose(t["Areal Discharging Capacity / mAh/cm2"], 2, rtol=5e-3)
+    np.testing.assert_allclose(t["Specific Charging Capacity / mAh/g"], 450, rtol=5e-3)
+    assert "Lithiation Capacity / Ah" not in t
+    with pytest.raises(ParameterError, match="active_mass_g: must be > 0"):
+        cycle_table(si_half_cell(), active_mass_g=-1.0)
