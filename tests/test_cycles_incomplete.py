@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -84,3 +87,65 @@ def test_specific_capacity_without_role():
     assert "Lithiation Capacity / Ah" not in t
     with pytest.raises(ParameterError, match="active_mass_g: must be > 0"):
         cycle_table(si_half_cell(), active_mass_g=-1.0)
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def _csv(tmp_path, data: pd.DataFrame) -> str:
+    p = tmp_path / "cell.csv"
+    data.drop(columns="Instrument Cycle / 1").to_csv(p, index=False)
+    return str(p)
+
+
+def test_cli_mass_without_unit_is_an_error(tmp_path, capsys):
+    from sianode.cli import main
+
+    f = _csv(tmp_path, si_half_cell())
+    assert main(["cycles", f, "--active-mass", "0.72"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--active-mass: '0.72' has no unit; give one, e.g. 0.72mg" in err[0]
+    assert main(["cycles", f, "--area", "1"]) == 2
+    assert main(["cycles", f, "--active-mass", "0.72mg", "--json"]) == 0
+
+
+def test_cli_specific_capacity_without_role_and_incomplete_cycle(tmp_path):
+    from typer.testing import CliRunner
+
+    from sianode.cli import app
+
+    f = _csv(tmp_path, _stopped(0.001))
+    res = CliRunner().invoke(app, ["cycles", f, "--active-mass", "1mg", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)["cycles"]
+    assert [r["complete"] for r in rows] == [True, True, False]
+    assert rows[0]["discharge_mAh_per_g"] == pytest.approx(1000, rel=5e-3)  # 1 mAh / 1 mg
+    res = CliRunner().invoke(app, ["cycles", f, "--active-mass", "1mg"])
+    assert res.exit_code == 0, res.output
+    lines = [ln for ln in res.stdout.splitlines() if ln.startswith("cycle ")]
+    assert "mAh/g" in lines[0] and "(incomplete" not in lines[0]
+    assert "(incomplete: not in CE, retention or plots)" in lines[2]
+    res = CliRunner().invoke(
+        app, ["cycles", f, "--role", "anode", "--active-mass", "1mg", "--json"]
+    )
+    rows = json.loads(res.stdout)["cycles"]
+    assert rows[2]["coulombic_efficiency"] is None and rows[2]["retention"] is None
+    assert rows[1]["coulombic_efficiency"] == pytest.approx(0.9, rel=5e-3)
+
+
+def test_cli_convert_writes_to_the_working_directory(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from sianode.cli import app
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    f = _csv(raw, si_half_cell())
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    res = CliRunner().invoke(app, ["convert", f, "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert Path(out["bdf"]).parent.resolve() == work.resolve()
+    assert sorted(p.name for p in raw.iterdir()) == ["cell.csv"]  # nothing next to the raw data
