@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from ..columns import CYCLE
 from ..errors import ParameterError
 from ._util import print_json, print_table
 
@@ -138,9 +139,9 @@ def calibrate_command(
         tables.append(t)
     measured = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
     if len(tables) > 1:
-        measured["Cycle Count / 1"] = range(1, len(measured) + 1)
+        measured[CYCLE] = range(1, len(measured) + 1)
     if cycles is not None:
-        measured = measured[measured["Cycle Count / 1"] <= cycles]
+        measured = measured[measured[CYCLE] <= cycles]
     text = protocol.replace(";", "\n") if protocol else study.section("protocol")["text"]
     names = [n.strip() for n in fit.split(",") if n.strip()]
     res = fit_to_cycles(measured, cell, text, names)

@@ -302,7 +302,7 @@ def cycle_table(
         }
     )
     if "inst" in agg:
-        out["Instrument Cycle / 1"] = agg["inst"].to_numpy()
+        out[INST_CYCLE] = agg["inst"].to_numpy()
     for label, val, unit in (
         ("Specific", active_mass_g, "mAh/g"),
         ("Composite", composite_mass_g, "mAh/g"),

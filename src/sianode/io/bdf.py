@@ -145,9 +145,9 @@ def _json_safe(obj: Any) -> Any:
 
 
 EXTENSION_COLUMNS = {
-    "Instrument Cycle / 1": "cycle counter as written by the instrument (not renumbered)",
-    "Instrument Step / 1": "step counter as written by the instrument",
-    "Instrument Half Cycle / 1": "half-cycle counter as written by the instrument",
+    c.INST_CYCLE: "cycle counter as written by the instrument (not renumbered)",
+    c.INST_STEP: "step counter as written by the instrument",
+    c.INST_HALF: "half-cycle counter as written by the instrument",
     "Instrument State": "instrument's state letter/label",
     "Step Type": "instrument's step type label",
 }

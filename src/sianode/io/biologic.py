@@ -424,7 +424,7 @@ def _normalise(
         if src_name in src:
             out[bdf] = c.numeric(path, src, src_name)
             mapping[bdf] = src_name
-    for src_name, bdf in (("freq/Hz", "Frequency / Hz"), ("Re(Z)/Ohm", "Real Impedance / ohm")):
+    for src_name, bdf in (("freq/Hz", c.FREQUENCY), ("Re(Z)/Ohm", "Real Impedance / ohm")):
         if src_name in src:
             out[bdf] = c.numeric(path, src, src_name)
             mapping[bdf] = src_name

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..calibration import calibrate_dense, predict, sensitivity_band
+from ..columns import CYCLE
 from ..design import design_from_study
 from ..pores import wall_thickness
 from ..protocol import parse_protocol
@@ -105,7 +106,7 @@ def _first(c: Any, col: str) -> float:
 
 
 def _at(c: Any, cycle: int, col: str) -> float:
-    row = c.loc[c["Cycle Count / 1"] == cycle, col]
+    row = c.loc[c[CYCLE] == cycle, col]
     return float(row.iloc[0]) if len(row) else float("nan")
 
 
