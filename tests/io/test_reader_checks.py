@@ -270,3 +270,13 @@ def test_finish_checks_on_a_synthetic_cycle():
     assert any(w.startswith("column 'Current / A': 1 values more than 1000 times") for w in amps)
     declared = _finish_warnings(meta={"records_declared": 250})
     assert declared == ["the file says it holds 250 records, 200 were read (50 missing)"]
+
+
+def test_arbin_csv_with_lost_rows_is_reported(cycler, tmp_path):
+    """Rows lost from an Arbin CSV export show as a gap in its Data_Point numbers."""
+    src = cycler / "battery-data-toolkit" / "arbin_example.csv"
+    lines = src.read_bytes().split(b"\n")
+    p = tmp_path / src.name
+    p.write_bytes(b"\n".join(lines[:50] + lines[80:]))
+    data, meta = read(p)
+    assert any("30 records missing" in w for w in meta["warnings"])

@@ -95,6 +95,10 @@ def _normalise(
                 path, f"missing column for '{req}' (Arbin names Test_Time, Voltage, Current)"
             )
     meta["column_mapping"] = {v: k for k, v in found.items()}
+    if "Data_Point" in src.keys():
+        note = check_record_index(c.numeric(path, src, "Data_Point"), "Data_Point")
+        if note:
+            meta["warnings"].append(note)
     c.fix_capacity_unit(path, out, meta)
     return out, meta
 
@@ -574,7 +578,4 @@ def read_res(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     if "Data_Point" in df.columns:
         if not df["Data_Point"].is_monotonic_increasing:
             df = df.sort_values("Data_Point", kind="stable").reset_index(drop=True)
-        note = check_record_index(c.numeric(path, df, "Data_Point"), "Data_Point")
-        if note:
-            meta["warnings"].append(note)
     return _normalise(path, df, meta)
