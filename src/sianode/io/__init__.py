@@ -5,7 +5,7 @@
 * ``data``: a :class:`pandas.DataFrame` with BDF's required columns ``Test Time / s``,
   ``Voltage / V``, ``Current / A`` (positive current charges the test object), the counters
   ``Cycle Count / 1`` and ``Step Count / 1`` computed by the documented rules of
-  :mod:`sianode.cycling` (so they work when the instrument's counters are missing or always
+  :mod:`sianode.io.counters` (so they work when the instrument's counters are missing or always
   0), optional BDF columns (``Unix Time / s``, ``Step Time / s``, ``Charging Capacity / Ah``,
   ``Discharging Capacity / Ah``...) and the instrument's own counters as extra columns
   (``Instrument Cycle / 1``, ``Step Index / 1``...). Units are converted explicitly.
@@ -13,7 +13,16 @@
   ``column_mapping``, ``warnings`` and format-specific entries.
 
 Every problem with a file is a :class:`~sianode.errors.ParsingError` whose one-line message
-names the file and the reason.
+names the file and the reason. Text tables are checked line by line against their header
+before pandas parses them (:mod:`.structure`), so a damaged file cannot make a read take
+unbounded memory or time; what is read is checked against the file's own statements
+(:mod:`.checks`: plausible ranges, 1000x outliers, time jumps, record numbers and counts),
+and each finding is a warning in ``metadata["warnings"]``.
+
+Modules: one per format; :mod:`.counters` (cycle and step rules), :mod:`.checks`,
+:mod:`.structure`, and the helpers ``_files`` (bytes and text), ``_tables`` (delimited
+text), ``_units``, ``_clock`` (durations, dates) gathered in ``_common``; ``_finish`` builds
+the table. Column names come from :mod:`sianode.columns`.
 """
 
 from __future__ import annotations

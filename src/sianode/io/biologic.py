@@ -18,7 +18,7 @@ unknown column id or size mismatch is a :class:`~sianode.errors.ParsingError` (n
 Sign: BioLogic's current is positive for oxidation of the working electrode, which charges a
 cell whose positive side is the working electrode: the same as BDF's rule. GCPL files often
 store no current, only ``dq/mA.h`` per interval; the current is then ``dq / dt`` (an interval
-mean, so capacities use the hold rule, see :mod:`sianode.cycling`).
+mean, so capacities use the hold rule, see :mod:`sianode.io.counters`).
 """
 
 from __future__ import annotations
