@@ -78,3 +78,21 @@ def test_reader_and_cycling_files_have_one_job_and_at_most_600_lines():
             n = len(path.read_text().splitlines())
             assert n <= 600, f"{folder}/{path.name}: {n} lines"
     assert not (PKG / "cycling.py").exists()
+
+
+def test_reading_a_format_imports_only_its_reader():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np; from pathlib import Path; import tempfile\n"
+        "from sianode.io import _READERS, FORMATS, read\n"
+        "assert set(_READERS) == set(FORMATS), set(_READERS) ^ set(FORMATS)\n"
+        "p = Path(tempfile.mkdtemp()) / 'x.csv'\n"
+        "p.write_text('Test Time / s,Voltage / V,Current / A\\n0,3.5,0.001\\n1,3.6,0.001\\n')\n"
+        "read(p)\n"
+        "others = ['arbin', 'biologic', 'indigo', 'maccor', 'neware', 'novonix', 'pec']\n"
+        "print([m for m in others if 'sianode.io.' + m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

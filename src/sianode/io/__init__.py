@@ -41,45 +41,34 @@ from .detect import FORMATS, detect
 __all__ = ["read", "write_bdf", "detect", "finish", "FORMATS"]
 
 
-_READERS: dict[str, Callable[..., tuple[c.Columns, dict[str, Any]]]] = {}
+#: Format -> (reader module, function). Only the module of the format being read is
+#: imported: each pulls in its own dependencies (fastnda and polars, PyTables, calamine).
+_READERS: dict[str, tuple[str, str]] = {
+    "biologic_mpr": ("biologic", "read_mpr"),
+    "biologic_text": ("biologic", "read_text"),
+    "arbin_res": ("arbin", "read_res"),
+    "arbin_csv": ("arbin", "read_csv"),
+    "arbin_xlsx": ("arbin", "read_xlsx"),
+    "maccor": ("maccor", "read"),
+    "neware_nda": ("neware", "read_binary"),
+    "neware_ndax": ("neware", "read_binary"),
+    "neware_csv": ("neware", "read_csv"),
+    "neware_regular": ("neware", "read_regular"),
+    "pec": ("pec", "read"),
+    "novonix": ("novonix", "read"),
+    "indigo": ("indigo", "read"),
+    "batterydata": ("batterydata", "read"),
+    "bdf": ("bdf", "read"),
+    "generic": ("generic", "read"),
+}
 
 
 def _reader(fmt: str) -> Callable[..., tuple[c.Columns, dict[str, Any]]]:
-    if not _READERS:  # imported on first use: each reader pulls in its own dependencies
-        from . import (
-            arbin,
-            batterydata,
-            bdf,
-            biologic,
-            generic,
-            indigo,
-            maccor,
-            neware,
-            novonix,
-            pec,
-        )
+    """The reader function of ``fmt``, importing its module on first use."""
+    from importlib import import_module
 
-        _READERS.update(
-            {
-                "biologic_mpr": biologic.read_mpr,
-                "biologic_text": biologic.read_text,
-                "arbin_res": arbin.read_res,
-                "arbin_csv": arbin.read_csv,
-                "arbin_xlsx": arbin.read_xlsx,
-                "maccor": maccor.read,
-                "neware_nda": neware.read_binary,
-                "neware_ndax": neware.read_binary,
-                "neware_csv": neware.read_csv,
-                "neware_regular": neware.read_regular,
-                "pec": pec.read,
-                "novonix": novonix.read,
-                "indigo": indigo.read,
-                "batterydata": batterydata.read,
-                "bdf": bdf.read,
-                "generic": generic.read,
-            }
-        )
-    return _READERS[fmt]
+    module, name = _READERS[fmt]
+    return getattr(import_module(f".{module}", __name__), name)
 
 
 def read(
