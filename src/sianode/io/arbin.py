@@ -493,13 +493,13 @@ def _mdb_start(path: Path, table: str) -> subprocess.Popen | c.ParsingError:
 
 
 def _mdb_timeout(path: Path) -> float:
-    """Seconds ``mdb-export`` may take: 5 s plus 4 s per MB (it exports ~20 MB/s; a
-    damaged database can make it loop)."""
+    """Seconds ``mdb-export`` may take: 3 s plus 2 s per MB, 6 s for the 1.6 MB shared file
+    (it exports the whole of that file in ~0.1 s; a damaged database can make it loop)."""
     try:
         size = path.stat().st_size
     except OSError:
         size = 0
-    return 5.0 + 4.0 * size / 1e6
+    return 3.0 + 2.0 * size / 1e6
 
 
 def _mdb_finish(path: Path, proc: subprocess.Popen | c.ParsingError) -> str:
