@@ -149,3 +149,20 @@ def test_cli_convert_writes_to_the_working_directory(tmp_path, monkeypatch):
     out = json.loads(res.stdout)
     assert Path(out["bdf"]).parent.resolve() == work.resolve()
     assert sorted(p.name for p in raw.iterdir()) == ["cell.csv"]  # nothing next to the raw data
+
+
+def test_cli_convert_prints_the_readers_warnings(tmp_path, monkeypatch):
+    """Issue 16: readers' warnings reach the console, not only the metadata."""
+    from typer.testing import CliRunner
+
+    from sianode.cli import app
+
+    d = si_half_cell()
+    d.loc[50, "Voltage / V"] = 3700.0  # a lost decimal point
+    f = _csv(tmp_path, d)
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(app, ["convert", f])
+    assert res.exit_code == 0, res.output
+    assert "warning: column 'Voltage / V': 1 values beyond 100 V" in res.stdout
+    res = CliRunner().invoke(app, ["cycles", f])
+    assert "warning: column 'Voltage / V': 1 values beyond 100 V" in res.stdout

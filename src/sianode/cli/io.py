@@ -235,6 +235,8 @@ def convert_command(
         typer.echo(json.dumps(result))
     else:
         typer.echo(f"wrote {data_path} and {side}")
+        for w in result["warnings"]:
+            typer.echo(f"warning: {w}")
 
 
 def register(app: typer.Typer) -> None:
