@@ -280,3 +280,19 @@ def test_arbin_csv_with_lost_rows_is_reported(cycler, tmp_path):
     p.write_bytes(b"\n".join(lines[:50] + lines[80:]))
     data, meta = read(p)
     assert any("30 records missing" in w for w in meta["warnings"])
+
+
+def test_zip_with_a_damaged_version_field_is_a_parsing_error(cycler, tmp_path):
+    """A byte flip in the central directory's 'version needed' field made zipfile raise
+    NotImplementedError out of format detection."""
+    src = cycler / "navani" / "test.ndax"
+    raw = bytearray(src.read_bytes())
+    at = raw.rfind(b"PK\x01\x02")  # last central directory entry
+    raw[at + 6] = 190  # "version made by": zip version 19.0
+    raw[at + 7] = 0
+    p = tmp_path / src.name
+    p.write_bytes(bytes(raw))
+    try:
+        read(p)
+    except ParsingError as exc:
+        assert src.name in str(exc)
