@@ -296,3 +296,16 @@ def test_zip_with_a_damaged_version_field_is_a_parsing_error(cycler, tmp_path):
         read(p)
     except ParsingError as exc:
         assert src.name in str(exc)
+
+
+def test_hdf5_library_crash_is_a_parsing_error(cycler, tmp_path):
+    """One byte (6978 -> 233) of indigo_test_sample.h5 makes the HDF5 library (through
+    PyTables) die with a segmentation fault, which ended the reading process; the read now
+    runs in a forked process and the crash is a ParsingError (found by mutating the file).
+    Run in the fuzz test's child process, so that a crash cannot end the test run."""
+    src = cycler / "beep" / "indigo_test_sample.h5"
+    raw = bytearray(src.read_bytes())
+    raw[6978] = 233
+    result = run_cases(src, [("byte 6978", bytes(raw))], tmp_path)
+    outcome = result["cases"][0]["outcome"]
+    assert outcome.startswith("ParsingError: indigo_test_sample.h5: the HDF5 library crashed")

@@ -19,8 +19,80 @@ from .counters import charge_increments
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 
+#: Seconds a (forked) HDF5 read may take before it is stopped.
+HDF5_TIMEOUT_S = 30.0
+
+
+def _load(path: Path) -> pd.DataFrame:
+    """The ``time_series_data`` table (what runs in the isolated process)."""
+    try:
+        with pd.HDFStore(path, mode="r") as store:
+            keys = store.keys()
+            if "/time_series_data" not in keys:
+                raise c.fail(path, f"no 'time_series_data' table (keys: {keys[:5]})")
+            return store["/time_series_data"]
+    except c.ParsingError:
+        raise
+    except Exception as exc:  # HDF5/PyTables raise many types on corrupt files
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise c.fail(path, f"unreadable HDF5 file ({msg[:160]})") from exc
+
+
+def _child(path: str, conn: Any) -> None:
+    """Forked child: load the table and send it, or the ParsingError's message."""
+    import os
+
+    try:
+        conn.send(("ok", _load(Path(path))))
+    except c.ParsingError as exc:
+        conn.send(("error", str(exc)))
+    except BaseException as exc:  # anything else: reported by the parent as one line
+        conn.send(("error", f"{Path(path).name}: unreadable HDF5 file ({type(exc).__name__})"))
+    finally:
+        conn.close()
+        os._exit(0)  # no atexit handlers or buffers of the parent's in a forked child
+
+
+def _load_isolated(path: Path) -> pd.DataFrame:
+    """:func:`_load` in a forked process, so that a crash of the HDF5 C library on a damaged
+    file (a segmentation fault, seen when mutating ``indigo_test_sample.h5``) is a
+    :class:`ParsingError`, not the end of the caller's process (a notebook's kernel).
+
+    Forking shares the loaded libraries (a few ms); where ``fork`` is not available the
+    table is read in this process, without that protection.
+    """
+    import multiprocessing as mp
+
+    if "fork" not in mp.get_all_start_methods():  # pragma: no cover - Windows
+        return _load(path)
+    ctx = mp.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(str(path), send), daemon=True)
+    proc.start()
+    send.close()
+    try:
+        if not receive.poll(HDF5_TIMEOUT_S):
+            proc.kill()
+            raise c.fail(path, f"HDF5 read did not finish in {HDF5_TIMEOUT_S:g} s (damaged file?)")
+        try:
+            status, payload = receive.recv()
+        except EOFError:
+            proc.join(5)
+            raise c.fail(
+                path,
+                f"the HDF5 library crashed reading this file (exit code {proc.exitcode});"
+                " the file is damaged",
+            ) from None
+    finally:
+        receive.close()
+        proc.join(5)
+    if status != "ok":
+        raise c.ParsingError(payload)
+    return payload
+
+
 def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
-    """Read an Indigo HDF5 file."""
+    """Read an Indigo HDF5 file (in a forked process, see :func:`_load_isolated`)."""
     raw = c.read_bytes(path, 8)
     if raw != HDF5_MAGIC:
         raise c.fail(path, "not an HDF5 file")
@@ -28,18 +100,7 @@ def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
         import tables  # noqa: F401
     except ImportError as exc:  # pragma: no cover
         raise c.fail(path, "reading Indigo HDF5 needs PyTables (pip install tables)") from exc
-    try:
-        with pd.HDFStore(path, mode="r") as store:
-            keys = store.keys()
-            key = "/time_series_data" if "/time_series_data" in keys else None
-            if key is None:
-                raise c.fail(path, f"no 'time_series_data' table (keys: {keys[:5]})")
-            df = store[key]
-    except c.ParsingError:
-        raise
-    except Exception as exc:  # HDF5/PyTables raise many types on corrupt files
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise c.fail(path, f"unreadable HDF5 file ({msg[:160]})") from exc
+    df = _load_isolated(path)
     meta = c.base_metadata(path, "indigo", "Indigo (HDF5)")
     for need in ("time_s", "cell_voltage_v", "cell_current_a"):
         if need not in df.columns:
