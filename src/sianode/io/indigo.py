@@ -3,6 +3,12 @@
 Columns: ``time_s``, ``cell_voltage_v``, ``cell_current_a`` (signed, positive on charge),
 ``cell_coulomb_count_c`` (coulombs, converted to A h), ``cycle_count``, ``half_cycle_count``,
 ``system_time_us`` (Unix time in microseconds), ``cell_temperature_c``.
+
+The table is read in a forked process (a damaged file can crash the HDF5 library). The
+metadata's ``records`` gives the span of record numbers the rows come from (a file may be a
+sample of the instrument's records) and ``charge_totals`` which charge totals are right and
+why: the coulomb counter's, against the integral of sparsely sampled current
+(:func:`charge_totals`).
 """
 
 from __future__ import annotations
