@@ -166,3 +166,41 @@ def test_cli_convert_prints_the_readers_warnings(tmp_path, monkeypatch):
     assert "warning: column 'Voltage / V': 1 values beyond 100 V" in res.stdout
     res = CliRunner().invoke(app, ["cycles", f])
     assert "warning: column 'Voltage / V': 1 values beyond 100 V" in res.stdout
+
+
+def test_curves_in_mah_per_g_with_a_mass():
+    from sianode.cycling import plot_dqdv, plot_voltage_capacity
+
+    d = si_half_cell()
+    fig = plot_voltage_capacity(d, active_mass_g=1e-3)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "specific capacity [mAh/g]"
+    # a full lithiation passes 1 mAh: 1000 mAh/g for 1 mg
+    assert max(line.get_xdata().max() for line in ax.lines) == pytest.approx(1000, rel=1e-2)
+    matplotlib.pyplot.close(fig)
+    fig = plot_dqdv(d, active_mass_g=1e-3)
+    assert fig.axes[0].get_ylabel() == "dQ/dV [mAh/(g V)] (discharge < 0)"
+    matplotlib.pyplot.close(fig)
+    fig = plot_voltage_capacity(d)
+    assert fig.axes[0].get_xlabel() == "capacity [mAh]"
+    matplotlib.pyplot.close(fig)
+
+
+def test_cli_plots_with_a_mass_and_an_incomplete_cycle(tmp_path):
+    from typer.testing import CliRunner
+
+    from sianode.cli import app
+
+    f = _csv(tmp_path, _stopped(0.001))
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["cycles", f, "--active-mass", "1mg", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "cell_csv_capacity.png",
+        "cell_csv_cycles.csv",
+        "cell_csv_dqdv.png",
+        "cell_csv_voltage_capacity.png",
+    ]
+    table = pd.read_csv(out / "cell_csv_cycles.csv")
+    assert list(table[COMPLETE]) == [True, True, False]  # the CSV keeps the flagged cycle

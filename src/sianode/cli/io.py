@@ -149,8 +149,8 @@ def cycles_command(
         shown = data[~grouping.isin(gone).to_numpy()] if gone.size else data
         for tag, fig in (
             ("capacity", plot_capacity(table)),
-            ("voltage_capacity", plot_voltage_capacity(shown)),
-            ("dqdv", plot_dqdv(shown)),
+            ("voltage_capacity", plot_voltage_capacity(shown, active_mass_g=am)),
+            ("dqdv", plot_dqdv(shown, active_mass_g=am)),
         ):
             png = out / f"{stem}_{tag}.png"
             fig.savefig(png, dpi=120)

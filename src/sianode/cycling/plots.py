@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..columns import CYCLE, VOLTAGE
+from ..errors import ParameterError
 from .curves import dqdv, voltage_capacity
 from .table import COMPLETE
 
@@ -72,21 +74,47 @@ def plot_capacity(table: pd.DataFrame, ax=None, include_incomplete: bool = False
     return fig
 
 
-def plot_voltage_capacity(data: pd.DataFrame, ax=None, method: str | None = None):
+def _per_mass(active_mass_g: float | None) -> tuple[float, str]:
+    """Factor from A h to the plotted unit, and the unit: mAh, or mAh/g with a mass."""
+    if active_mass_g is None:
+        return 1e3, "mAh"
+    if not (np.isfinite(active_mass_g) and active_mass_g > 0):
+        raise ParameterError(f"active_mass_g: must be > 0, got {active_mass_g}")
+    return 1e3 / active_mass_g, "mAh/g"
+
+
+def plot_voltage_capacity(
+    data: pd.DataFrame,
+    ax=None,
+    method: str | None = None,
+    active_mass_g: float | None = None,
+):
     """Voltage against capacity within each half cycle, coloured by cycle.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Time series in BDF names.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure otherwise.
+    method : {"trapezoid", "hold"}, optional
+        Integration rule (see :func:`sianode.io.counters.charge_increments`).
+    active_mass_g : float, optional
+        Active mass [g]: capacity in mAh/g instead of mAh.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    scale, unit = _per_mass(active_mass_g)
     fig, ax = _figure(ax)
     vc = voltage_capacity(data, method)
     cycles = sorted(vc[CYCLE].unique())
     colours = dict(zip(cycles, _cycle_colours(len(cycles)), strict=True))
     for (_, cyc), g in vc.groupby(["Half Cycle / 1", CYCLE], sort=True):
-        ax.plot(1e3 * g["Capacity / Ah"], g[VOLTAGE], color=colours[cyc], lw=1)
+        ax.plot(scale * g["Capacity / Ah"], g[VOLTAGE], color=colours[cyc], lw=1)
     _colourbar(fig, ax, cycles)
-    ax.set_xlabel("capacity [mAh]")
+    ax.set_xlabel(("specific capacity" if active_mass_g is not None else "capacity") + f" [{unit}]")
     ax.set_ylabel("voltage [V]")
     return fig
 
@@ -101,21 +129,34 @@ def _colourbar(fig, ax, cycles) -> None:
     fig.colorbar(sm, ax=ax, label="cycle")
 
 
-def plot_dqdv(data: pd.DataFrame, ax=None, **kwargs: Any):
+def plot_dqdv(data: pd.DataFrame, ax=None, active_mass_g: float | None = None, **kwargs: Any):
     """dQ/dV of each half cycle (discharge drawn negative), coloured by cycle.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Time series in BDF names.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure otherwise.
+    active_mass_g : float, optional
+        Active mass [g]: dQ/dV in mAh/(g V) instead of mAh/V.
+    **kwargs
+        Passed to :func:`sianode.cycling.dqdv`.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
+    scale, unit = _per_mass(active_mass_g)
     fig, ax = _figure(ax)
     d = dqdv(data, **kwargs)
     cycles = sorted(d[CYCLE].unique())
     colours = dict(zip(cycles, _cycle_colours(len(cycles)), strict=True))
     for (_, cyc, direction), g in d.groupby(["Half Cycle / 1", CYCLE, "Direction"], sort=True):
         sgn = -1.0 if direction == "discharge" else 1.0
-        ax.plot(g[VOLTAGE], sgn * 1e3 * g["dQ/dV / Ah/V"], color=colours[cyc], lw=1)
+        ax.plot(g[VOLTAGE], sgn * scale * g["dQ/dV / Ah/V"], color=colours[cyc], lw=1)
     _colourbar(fig, ax, cycles)
     ax.set_xlabel("voltage [V]")
-    ax.set_ylabel("dQ/dV [mAh/V] (discharge < 0)")
+    per = "mAh/(g V)" if unit == "mAh/g" else "mAh/V"
+    ax.set_ylabel(f"dQ/dV [{per}] (discharge < 0)")
     return fig
