@@ -125,6 +125,9 @@ def test_cli_specific_capacity_without_role_and_incomplete_cycle(tmp_path):
     lines = [ln for ln in res.stdout.splitlines() if ln.startswith("cycle ")]
     assert "mAh/g" in lines[0] and "(incomplete" not in lines[0]
     assert "(incomplete: not in CE, retention or plots)" in lines[2]
+    res = CliRunner().invoke(app, ["cycles", f, "--composite-mass", "2mg"])
+    first = next(ln for ln in res.stdout.splitlines() if ln.startswith("cycle "))
+    assert "mAh/g composite" in first
     res = CliRunner().invoke(
         app, ["cycles", f, "--role", "anode", "--active-mass", "1mg", "--json"]
     )

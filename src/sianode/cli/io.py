@@ -184,7 +184,12 @@ def cycles_command(
         if x is None:
             return "-"
         per_g = row.get(f"{what}_mAh_per_g")
-        return f"{x:.4g} mAh" + ("" if per_g is None else f" ({per_g:.4g} mAh/g)")
+        if per_g is not None:
+            return f"{x:.4g} mAh ({per_g:.4g} mAh/g)"
+        composite = row.get(f"{what}_mAh_per_g_composite")
+        if composite is not None:
+            return f"{x:.4g} mAh ({composite:.4g} mAh/g composite)"
+        return f"{x:.4g} mAh"
 
     for row in rows:
         extra = ""
