@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .cell import CellParameters, ModelOptions, build_cell, porosity_bounds
+from .columns import CYCLE
 from .errors import CalculationError, ParameterError
 from .metrics import RETENTION_PRIMARY
 from .protocol import Protocol, parse_protocol
@@ -317,9 +318,9 @@ def fit_to_cycles(
     for n in names:
         if not hasattr(cell, n):
             raise ParameterError(f"fit: {n!r} is not a cell parameter")
-    if column not in measured or "Cycle Count / 1" not in measured:
-        raise ParameterError(f"fit: measured table needs 'Cycle Count / 1' and {column!r}")
-    cyc = measured["Cycle Count / 1"].to_numpy(int)
+    if column not in measured or CYCLE not in measured:
+        raise ParameterError(f"fit: measured table needs '{CYCLE}' and {column!r}")
+    cyc = measured[CYCLE].to_numpy(int)
     y = measured[column].to_numpy(float)
     ok = np.isfinite(y)
     cyc, y = cyc[ok], y[ok]
@@ -336,7 +337,7 @@ def fit_to_cycles(
     def model(logp: np.ndarray) -> np.ndarray:
         c = cell.replace(**{n: float(np.exp(v)) for n, v in zip(names, logp)})
         r = simulate(c, proto, options, n_cycles=n_cycles, record=False)
-        sim = r.cycles.set_index("Cycle Count / 1")[column].reindex(cyc).to_numpy(float)
+        sim = r.cycles.set_index(CYCLE)[column].reindex(cyc).to_numpy(float)
         return np.nan_to_num(sim, nan=0.0)
 
     import warnings

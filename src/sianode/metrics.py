@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .columns import CYCLE
 from .errors import ParameterError
 
 __all__ = ["summarise_cycles", "RETENTION_PRIMARY", "retention_at"]
@@ -91,7 +92,7 @@ def summarise_cycles(
     ):
         if val is not None and not (np.isfinite(val) and val > 0):
             raise ParameterError(f"{name}: must be > 0, got {val}")
-    df = pd.DataFrame({"Cycle Count / 1": cyc})
+    df = pd.DataFrame({CYCLE: cyc})
     df["Lithiation Capacity / Ah"] = lith
     df["Delithiation Capacity / Ah"] = deli
     df["Lithiation Capacity / mAh"] = lith * 1e3
@@ -131,5 +132,5 @@ def summarise_cycles(
 
 def retention_at(cycles: pd.DataFrame, cycle: int, column: str = RETENTION_PRIMARY) -> float:
     """Retention in ``column`` at ``cycle`` (NaN when that cycle was not reached)."""
-    row = cycles.loc[cycles["Cycle Count / 1"] == cycle, column]
+    row = cycles.loc[cycles[CYCLE] == cycle, column]
     return float(row.iloc[0]) if len(row) else float("nan")

@@ -26,6 +26,7 @@ from ..cell import (
     build_cell,
     material_descriptors,
 )
+from ..columns import CYCLE
 from ..design import design_from_study
 from ..errors import ParameterError
 from ..pores import bet_area_from_porosity, wall_thickness
@@ -136,7 +137,7 @@ def _first(c: Any, col: str) -> float:
 
 
 def _at(c: Any, cycle: int, col: str) -> float:
-    row = c.loc[c["Cycle Count / 1"] == cycle, col]
+    row = c.loc[c[CYCLE] == cycle, col]
     return float(row.iloc[0]) if len(row) else float("nan")
 
 

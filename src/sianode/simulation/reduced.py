@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..columns import CURRENT, CYCLE, STEP, TIME, VOLTAGE
 from ..errors import CalculationError, ParameterError
 from ..metrics import summarise_cycles
 from ..protocol import Protocol, parse_protocol
@@ -60,7 +61,7 @@ class Result:
         self, cycle: int, column: str = "Retention vs Cycle 1 Lithiation / 1"
     ) -> float:
         """Retention [-] at ``cycle`` under ``column`` (NaN if that cycle was not reached)."""
-        row = self.cycles.loc[self.cycles["Cycle Count / 1"] == cycle, column]
+        row = self.cycles.loc[self.cycles[CYCLE] == cycle, column]
         return float(row.iloc[0]) if len(row) else float("nan")
 
     def plot(self, cycles_to_show: tuple[int, ...] = (1, 2)) -> Any:
@@ -107,11 +108,11 @@ def _timeseries_frame(ts: np.ndarray, counter_potential: float) -> pd.DataFrame:
     cols = dict(zip(K.TS_COLUMNS, ts.T))
     return pd.DataFrame(
         {
-            "Test Time / s": cols["time_s"],
-            "Voltage / V": cols["voltage_V"],
-            "Current / A": -cols["current_A"],  # BDF: + charges the cell = delithiates Si
-            "Cycle Count / 1": cols["cycle"].astype(np.int64),
-            "Step Count / 1": cols["step"].astype(np.int64) + 1,
+            TIME: cols["time_s"],
+            VOLTAGE: cols["voltage_V"],
+            CURRENT: -cols["current_A"],  # BDF: + charges the cell = delithiates Si
+            CYCLE: cols["cycle"].astype(np.int64),
+            STEP: cols["step"].astype(np.int64) + 1,
             "Voltage vs Li / V": cols["voltage_vs_li_V"],
             "Li per Si / 1": cols["x_mean"],
             "Hysteresis State / 1": cols["hysteresis"],
@@ -160,7 +161,7 @@ def _cycles_frame(
     df["Net Charge Passed / Ah"] = c["charge_net_C"] / 3600.0
     df["Max Li per Si / 1"] = c["x_max_reached"]
     df["Min Li per Si / 1"] = c["x_min_reached"]
-    df["Test Time / s"] = c["time_end_s"]
+    df[TIME] = c["time_end_s"]
     # the voltage budget at the end of each lithiation (physics.md 8.2); engines that do
     # not split it (resolved model) leave it out
     for col, name in BUDGET_NAMES.items():

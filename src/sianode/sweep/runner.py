@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..cell import CellParameters, ModelOptions, build_cell
+from ..columns import CYCLE
 from ..errors import SianodeError
 from ..protocol import DELITHIATE, LITHIATE, Protocol, Step, parse_protocol
 from ..simulation import kernel as K
@@ -368,7 +369,7 @@ def _raw_cycles(res: Any, j: int) -> np.ndarray:
     n = len(df)
     out = np.zeros((n, K.NCY))
     col = {name: i for i, name in enumerate(K.CYCLE_COLUMNS)}
-    out[:, col["cycle"]] = df["Cycle Count / 1"].to_numpy()
+    out[:, col["cycle"]] = df[CYCLE].to_numpy()
     out[:, col["lith_C"]] = df["Lithiation Capacity / Ah"].to_numpy() * 3600.0
     out[:, col["delith_C"]] = df["Delithiation Capacity / Ah"].to_numpy() * 3600.0
     out[:, col["thickness_change_max_m"]] = (
