@@ -137,6 +137,10 @@ class Analysis:
         Pareto-optimal designs.
     spearman, sobol_s1 : pandas.DataFrame
         Sensitivities (inputs x outputs).
+    failures : pandas.DataFrame
+        Designs that did not complete, by status and reason (:func:`failure_table`).
+    skipped : list of (str, str)
+        Unreadable result files left out, with the reason.
     """
 
     folder: Path
@@ -152,6 +156,13 @@ class Analysis:
     sobol_s1: pd.DataFrame
     status_counts: dict[str, int] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    failures: pd.DataFrame = field(default_factory=pd.DataFrame)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def n_failed(self) -> int:
+        """Designs in the folder whose status is not ``completed``."""
+        return int(sum(v for k, v in self.status_counts.items() if k != "completed"))
 
     def ranking(self, output: str | None = None) -> pd.DataFrame:
         """Inputs ranked by |Spearman rho| on ``output`` (default: the retention column)."""
@@ -166,12 +177,37 @@ class Analysis:
         return {
             "n_results": len(self.results),
             "status_counts": self.status_counts,
+            "n_failed": self.n_failed,
+            "failures": self.failures.to_dict("records"),
+            "skipped_parts": [{"part": p, "reason": r} for p, r in self.skipped],
             "retention": self.retention,
             "capacity": self.capacity,
             "map": list(self.map_params) if self.map_params else None,
             "ranking": self.ranking().reset_index(names="parameter").to_dict("records"),
             "pareto": self.pareto.to_dict("records"),
         }
+
+
+def failure_table(results: pd.DataFrame, inputs: list[str]) -> pd.DataFrame:
+    """Designs that did not complete, by ``status`` and ``error``: ``count`` and ``where``
+    (for each swept input whose failing values are a strict subset of its values in the
+    folder, the values at which the failure occurs)."""
+    cols = ["status", "error", "count", "where"]
+    if not len(results):
+        return pd.DataFrame(columns=cols)
+    bad = results[results["status"] != "completed"]
+    rows = []
+    for (status, error), grp in bad.groupby(["status", "error"], sort=False):
+        where = []
+        for c in inputs:
+            seen = np.unique(grp[c].to_numpy(float))
+            if len(seen) < len(np.unique(results[c].to_numpy(float))):
+                where.append(f"{c}: {', '.join(f'{v:g}' for v in seen[:8])}")
+                if len(seen) > 8:
+                    where[-1] += f", ... ({len(seen)} values)"
+        rows.append([status, error, len(grp), "; ".join(where) or "all values"])
+    df = pd.DataFrame(rows, columns=cols)
+    return df.sort_values("count", ascending=False).reset_index(drop=True)
 
 
 def _resolve_param(name: str, inputs: list[str]) -> str:
@@ -187,7 +223,8 @@ def analyse(folder: str | Path, map_params: tuple[str, ...] | None = None) -> An
     """Analyse the sweep folder ``folder`` (see the module docstring)."""
     folder = Path(folder)
     meta = read_meta(folder)
-    res = read_results(folder)
+    bad: list[tuple[Path, str]] = []
+    res = read_results(folder, skipped=bad)
     from .spec import column_name
 
     inputs = [column_name(p) for p in meta.get("parameters", []) if column_name(p) in res]
@@ -235,6 +272,8 @@ def analyse(folder: str | Path, map_params: tuple[str, ...] | None = None) -> An
         sobol_s1=s1,
         status_counts={str(k): int(v) for k, v in counts.items()},
         meta=meta,
+        failures=failure_table(res, inputs),
+        skipped=[(str(p.relative_to(folder)), r) for p, r in bad],
     )
 
 
@@ -410,7 +449,14 @@ def write_report(folder: str | Path, map_params: tuple[str, ...] | None = None) 
         + ", ".join(f"{html.escape(k)} {v}" for k, v in sorted(a.status_counts.items()))
         + ". Designs that died before the retention cycle count as retention 0; designs that "
         "could not start or were invalid are left out.</p>",
+        f"<p><b>{a.n_failed} of {len(a.results)} designs did not complete</b>"
+        + (" (reasons below).</p>" if a.n_failed else ".</p>"),
     ]
+    for part, reason in a.skipped:
+        parts.append(
+            f"<p><b>Unreadable results file left out:</b> {html.escape(part)} "
+            f"({html.escape(reason)}); a re-run of the sweep recomputes its designs.</p>"
+        )
     for note in a.meta.get("notes", []):
         parts.append(f"<p><i>{html.escape(str(note))}</i></p>")
     for name, png in images:
@@ -428,20 +474,9 @@ def write_report(folder: str | Path, map_params: tuple[str, ...] | None = None) 
         cols = ["design_id", *a.inputs, *a.outputs]
         parts.append(f"<h2>Top designs by {html.escape(a.retention)}</h2>")
         parts.append(top[cols].to_html(index=False, float_format=lambda v: f"{v:.4g}"))
-    failed = (
-        a.results[~a.results["status"].isin(("completed",) + _DIED)]
-        if len(a.results)
-        else a.results
-    )
-    if len(failed):
-        parts.append("<h2>Designs that did not run</h2>")
-        parts.append(
-            failed.groupby(["status", "error"])
-            .size()
-            .rename("count")
-            .reset_index()
-            .to_html(index=False)
-        )
+    if len(a.failures):
+        parts.append(f"<h2>Designs that did not complete ({a.n_failed})</h2>")
+        parts.append(a.failures.to_html(index=False))
     parts.append("</body></html>")
     path = rep / "index.html"
     atomic_write_bytes(path, "\n".join(parts).encode("utf-8"))
