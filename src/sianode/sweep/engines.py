@@ -342,13 +342,21 @@ def _iter_dask(
                 idle_since = None
                 for fut in ac.next_batch(block=False):
                     ch = futs[fut]
+                    if fut.status not in ("finished", "error"):
+                        # its result was lost with a worker after it finished: the scheduler
+                        # recomputes it; wait for it again instead of blocking in result()
+                        ac.add(fut)
+                        continue
                     try:
-                        df = fut.result()
+                        df = fut.result(timeout=worker_timeout)
+                    except TimeoutError:  # lost between the check and the fetch
+                        ac.add(fut)
+                        continue
                     except Exception:  # KilledWorker or an unexpected error: the chunk is lost
+                        fut.release()
                         yield ch
                         continue
-                    finally:
-                        fut.release()
+                    fut.release()
                     yield df
                 continue
             time.sleep(0.05)
