@@ -95,6 +95,15 @@ def test_dask_without_workers_stops_keeps_results_and_resumes(tmp_path, slow_spe
     _exactly_once(out, spec)
 
 
+def test_unreachable_scheduler_is_one_line(tmp_path):
+    pytest.importorskip("distributed")
+    spec = parse_spec("[sweep]\ncycles = 3\n[parameters.porosity]\nvalues = [0.0, 0.2]\n")
+    with pytest.raises(SianodeError, match="--scheduler tcp://127.0.0.1:9: cannot connect"):
+        run_sweep(
+            spec, tmp_path / "o", engine="dask", scheduler="tcp://127.0.0.1:9", worker_timeout=2
+        )
+
+
 # ----------------------------------------------------------------------- orphaned workers
 
 

@@ -315,7 +315,11 @@ def _iter_dask(
     own_client = client is None
     if client is None:
         if scheduler:
-            client = Client(scheduler)
+            try:
+                client = Client(scheduler, timeout=f"{min(worker_timeout, 30.0)}s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise ParameterError(f"--scheduler {scheduler}: cannot connect ({why})") from None
         else:
             cluster = LocalCluster(
                 n_workers=workers or os.cpu_count() or 1,
