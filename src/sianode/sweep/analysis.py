@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from .store import atomic_write_bytes, read_meta, read_results
+from .store import StoreWriteError, atomic_write_bytes, read_meta, read_results
 
 __all__ = [
     "Analysis",
@@ -416,18 +416,27 @@ def plot_sensitivity(a: Analysis) -> bytes | None:
     return _fig_bytes(fig)
 
 
-def write_report(folder: str | Path, map_params: tuple[str, ...] | None = None) -> Path:
+def write_report(
+    folder: str | Path,
+    map_params: tuple[str, ...] | None = None,
+    analysis: Analysis | None = None,
+) -> Path:
     """Write ``report/retention_map.png``, ``pareto.png``, ``sensitivity.png`` and a
     self-contained ``report/index.html`` (images embedded) into the sweep folder.
+
+    ``analysis``: an :func:`analyse` result of this folder to reuse (default: computed).
 
     Returns
     -------
     pathlib.Path
         Path of ``index.html``.
     """
-    a = analyse(folder, map_params)
+    a = analysis if analysis is not None else analyse(folder, map_params)
     rep = Path(folder) / "report"
-    rep.mkdir(exist_ok=True)
+    try:
+        rep.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise StoreWriteError(f"cannot create {rep}: {exc.strerror or exc}") from None
     images: list[tuple[str, bytes]] = []
     for name, fn in (
         ("retention_map", plot_retention_map),

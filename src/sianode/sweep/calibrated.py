@@ -76,18 +76,16 @@ def resolve_deferred(
         return {}, {}
     key = calibration_key(spec)
     if stored and stored.get("key") == key and "beta" in stored:
-        beta = float(stored["beta"])
-        how = "from this folder's sweep.json (calibrated by an earlier run)"
+        beta = float(stored["beta"])  # calibrated by an earlier run into this folder
     elif key in _CACHE:
         beta = _CACHE[key]
-        how = "cached in this session"
     else:
         beta = _calibrate_beta(spec)
-        how = "calibrated now"
     _CACHE[key] = beta
+    # the same text however it was obtained: sweep.json is not rewritten on a resume
     note = (
         f"beta = {beta:.6g} from sianode.calibration.calibrate_dense (dense cell only, same "
-        f"model options and damage exponent as the sweep; {how})"
+        "model options and damage exponent as the sweep)"
     )
     if note not in spec.notes:
         spec.notes.append(note)

@@ -139,9 +139,10 @@ def sweep_command(
     from .analysis import analyse, write_report
 
     mp = tuple(m.strip() for m in map_params.split(",")) if map_params else None
+    a = analyse(out, map_params=mp)
     if report:
-        report_path = write_report(out, map_params=mp)
-    failures = analyse(out, map_params=mp).failures
+        report_path = write_report(out, map_params=mp, analysis=a)
+    failures = a.failures
     if json_out:
         import dataclasses
 
@@ -208,8 +209,8 @@ def sweep_report_command(
     from .analysis import analyse, write_report
 
     mp = tuple(m.strip() for m in map_params.split(",")) if map_params else None
-    path = write_report(folder, map_params=mp)
     a = analyse(folder, map_params=mp)
+    path = write_report(folder, map_params=mp, analysis=a)
     for part, reason in a.skipped:
         typer.echo(
             f"warning: {folder / part}: unreadable results file left out ({reason}); "
