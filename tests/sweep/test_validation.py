@@ -50,6 +50,11 @@ def _run_cli(tmp_path, text, capsys):
         (GOOD + "[table]\ncolumns = ['beta']\nrow = [[0.1]]\n", ["row", "'rows'"]),
         (GOOD + "[protocol]\ntxt = 'Rest for 1 s'\n", ["txt", "'text'"]),
         (
+            GOOD
+            + "[table]\ncolumns = ['damage_exponent']\nrows = [[2.0]]\nunits = {damage_exponet = '1'}\n",
+            ["damage_exponet", "'damage_exponent'"],
+        ),
+        (
             GOOD.replace("beta = 0.005", "oxide_thicknes = '2 nm'"),
             ["oxide_thicknes", "'oxide_thickness'"],
         ),

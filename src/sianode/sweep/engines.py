@@ -10,15 +10,21 @@ store as soon as it arrives. Engines:
 - ``processes``: a :class:`concurrent.futures.ProcessPoolExecutor`; each worker process
   builds its :class:`~sianode.sweep.runner.DesignRunner` once (pool initializer) and runs
   chunks single-threaded. A dead worker process breaks the pool: the pool is rebuilt and
-  the unfinished chunks are resubmitted (up to 3 times).
+  the unfinished chunks are resubmitted (up to 3 times). Workers end when the driver dies,
+  even by SIGKILL (:func:`_exit_with_parent`).
 - ``dask``: ``dask.distributed`` on a new :class:`~distributed.LocalCluster` or an existing
   scheduler (``scheduler="tcp://host:port"``). A worker plugin builds the runner once per
   worker (also on workers that join or are restarted later); tasks carry only design ids and
-  parameter values. A worker that dies has its tasks rescheduled by the scheduler.
+  parameter values. A worker that dies has its tasks rescheduled by the scheduler; with no
+  worker at all for ``worker_timeout`` seconds the driver stops (:class:`NoWorkersError`),
+  keeping every finished chunk.
 
 Failures of designs are data (rows with ``status`` and ``error``). Chunks lost to the
 infrastructure (a task that kills workers repeatedly, a pool that keeps breaking) are not
-written, are counted in the summary, and are computed by the next run.
+written, are counted in the summary, and are computed by the next run. A folder that
+cannot be written (full disk) stops the run with one line
+(:class:`~sianode.sweep.store.StoreWriteError`); what was written stays, and so does
+``sweep.json``, so the next run resumes.
 """
 
 from __future__ import annotations

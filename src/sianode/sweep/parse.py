@@ -250,6 +250,10 @@ def _table(raw: dict[str, Any], base_dir: Path) -> pd.DataFrame:
             if not isinstance(r, list) or len(r) != len(cols):
                 raise ParameterError(f"table.rows[{i}]: expected {len(cols)} values")
         df = pd.DataFrame(rows, columns=cols)
+    names = [str(c).split(" / ")[0].strip() for c in df.columns]
+    for key in units:
+        if key not in names:
+            raise _unknown("table.units.", key, names, "column")
     out = {}
     for col in df.columns:
         name = str(col).split(" / ")[0].strip()
