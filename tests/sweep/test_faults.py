@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -359,3 +360,21 @@ def test_report_counts_failures_with_reasons(tmp_path, capsys):
     html = (out / "report" / "index.html").read_text()
     assert f"{n_bad} of {len(res)} designs did not complete" in html
     assert reason in html
+
+
+def test_failure_table_says_where_failures_lie():
+    """Hand-built: 'cannot_start' at r = 5 for every porosity and at r = 2.5 only for
+    porosity 0; the current (failing at all of its values) is not named."""
+    from sianode.sweep.analysis import failure_table
+
+    rows = []
+    for r in (1.0, 2.5, 5.0):
+        for phi in (0.0, 0.5):
+            for i in (0.3, 0.6):
+                bad = r == 5.0 or (r == 2.5 and phi == 0.0)
+                rows.append((r, phi, i, "cannot_start" if bad else "completed"))
+    df = pd.DataFrame(rows, columns=["r / um", "phi / 1", "i / mA/cm2", "status"])
+    df["error"] = np.where(df["status"] == "completed", "", "cut-off at once")
+    t = failure_table(df, ["r / um", "phi / 1", "i / mA/cm2"])
+    assert t["count"].tolist() == [6]
+    assert t["where"].iloc[0] == "r / um = 2.5 with phi / 1: 0 | r / um = 5"

@@ -188,24 +188,45 @@ class Analysis:
         }
 
 
+def _values(x: pd.Series) -> str:
+    v = np.unique(x.to_numpy(float))
+    text = ", ".join(f"{u:g}" for u in v[:8])
+    return text + (f", ... ({len(v)} values)" if len(v) > 8 else "")
+
+
+def _where(bad: pd.DataFrame, results: pd.DataFrame, inputs: list[str]) -> str:
+    """Where in the design space the designs of ``bad`` lie: the inputs whose failure rate
+    depends on their value (largest spread first); under the first, the values of the
+    others at each of its failing values."""
+    rel: list[tuple[float, str]] = []
+    for c in inputs:
+        rate = (bad[c].value_counts() / results[c].value_counts()).fillna(0.0)
+        if rate.max() - rate.min() > 1e-12:
+            rel.append((float(rate.max() - rate.min()), c))
+    if not rel:
+        return "at every value of every input"
+    cols = [c for _, c in sorted(rel, key=lambda t: -t[0])]
+    first, rest = cols[0], cols[1:]
+    if not rest:
+        return f"{first}: {_values(bad[first])}"
+    parts = []
+    for v, sub in bad.groupby(first):
+        here = results[results[first] == v]
+        others = [f"{c}: {_values(sub[c])}" for c in rest if sub[c].nunique() < here[c].nunique()]
+        parts.append(f"{first} = {v:g}" + (f" with {'; '.join(others)}" if others else ""))
+    return " | ".join(parts)
+
+
 def failure_table(results: pd.DataFrame, inputs: list[str]) -> pd.DataFrame:
     """Designs that did not complete, by ``status`` and ``error``: ``count`` and ``where``
-    (for each swept input whose failing values are a strict subset of its values in the
-    folder, the values at which the failure occurs)."""
+    (the inputs the failure depends on and their failing values, see :func:`_where`)."""
     cols = ["status", "error", "count", "where"]
     if not len(results):
         return pd.DataFrame(columns=cols)
     bad = results[results["status"] != "completed"]
     rows = []
     for (status, error), grp in bad.groupby(["status", "error"], sort=False):
-        where = []
-        for c in inputs:
-            seen = np.unique(grp[c].to_numpy(float))
-            if len(seen) < len(np.unique(results[c].to_numpy(float))):
-                where.append(f"{c}: {', '.join(f'{v:g}' for v in seen[:8])}")
-                if len(seen) > 8:
-                    where[-1] += f", ... ({len(seen)} values)"
-        rows.append([status, error, len(grp), "; ".join(where) or "all values"])
+        rows.append([status, error, len(grp), _where(grp, results, inputs)])
     df = pd.DataFrame(rows, columns=cols)
     return df.sort_values("count", ascending=False).reset_index(drop=True)
 
