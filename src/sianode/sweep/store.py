@@ -2,7 +2,8 @@
 
 Layout of a sweep folder::
 
-    DIR/sweep.json            context fingerprint, spec name, design count (written first)
+    DIR/sweep.json            context fingerprint, spec name, design count, [meta] (written
+                              last, and only when it changes)
     DIR/spec.toml             copy of the spec
     DIR/designs.parquet       every design: id, index, parameter values
     DIR/results/part-*.parquet  one file per finished chunk (inputs, outputs, status, error)
@@ -14,6 +15,11 @@ Only the driver writes, under an exclusive lock on ``DIR/.lock`` (released by th
 the process dies), so designs are never written twice. Re-running the same spec into the
 same folder computes only designs whose id is in no part file; a folder made with a
 different context (study, material, fixed values, options, protocol, outputs) is refused.
+
+A write that fails (full disk, read-only folder) raises :class:`StoreWriteError`, one line
+naming the file and the reason, after removing its temporary file; what was written before
+stays valid. A part file damaged by something else is skipped (and named) by
+:func:`read_results`, and moved to ``results/corrupt/`` and recomputed by the next run.
 """
 
 from __future__ import annotations
@@ -207,7 +213,10 @@ class SweepStore:
             import fcntl
         except ImportError:  # pragma: no cover - not POSIX: no folder lock
             return
-        fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreWriteError(f"cannot write {self.root / '.lock'}: {_why(exc)}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
