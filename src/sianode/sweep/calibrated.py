@@ -44,7 +44,7 @@ def _calibrate_beta(spec: SweepSpec) -> float:
             "fixed.beta: 'calibrated' needs sianode.calibration.calibrate_dense; give beta as "
             "a number"
         ) from None
-    from ..simulation.parameters import ModelOptions
+    from ..cell.parameters import ModelOptions
     from ..study import load_study
 
     kwargs: dict[str, Any] = {"options": ModelOptions(**spec.options)}

@@ -346,7 +346,7 @@ def parse_spec(text: str, base_dir: str | Path = ".") -> SweepSpec:
     spec = SweepSpec(source_text=text)
     spec.meta = dict(_table_of(raw, "meta"))
     _head(_table_of(raw, "sweep"), spec, base)
-    from ..simulation.parameters import OPTION_CHOICES, ModelOptions
+    from ..cell.parameters import OPTION_CHOICES, ModelOptions
 
     for k, v in _table_of(raw, "options").items():
         if k not in OPTION_CHOICES:

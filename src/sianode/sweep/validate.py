@@ -73,7 +73,7 @@ def validate_spec(spec: SweepSpec) -> None:
     ParsingError
         If the study file cannot be read.
     """
-    from ..simulation import cell_from_study
+    from ..cell import build_cell
     from ..study import load_study
     from .runner import DesignRunner
 
@@ -84,7 +84,7 @@ def validate_spec(spec: SweepSpec) -> None:
     placeholder: dict[str, float] = {}
     if spec.deferred:
         try:
-            base, _ = cell_from_study(study, spec.material, spec.material_file)
+            base, _ = build_cell(study, spec.material, spec.material_file)
         except (SianodeError, ValueError, ZeroDivisionError) as exc:
             raise ParameterError(f"sweep: the study's cell cannot be built ({_why(exc)})") from None
         placeholder = {
