@@ -60,6 +60,7 @@ def _run_cli(tmp_path, text, capsys):
         ),
         (GOOD + "[options]\ndifusion = 'radial'\n", ["difusion", "'diffusion'"]),
         (GOOD + "[parametres.x]\nvalues = [1]\n", ["parametres", "'parameters'"]),
+        (GOOD.replace("cycles = 3", "cycles = 3\nstudy = 'nope.toml'"), ["sweep.study", "nope"]),
         # a value with no static range that still builds no cell (conductivity < 0)
         (
             GOOD + "[parameters.conductivity]\nvalues = [0.2, -1.0]\n",

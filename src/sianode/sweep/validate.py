@@ -77,7 +77,11 @@ def validate_spec(spec: SweepSpec) -> None:
     from ..study import load_study
     from .runner import DesignRunner
 
-    study = load_study(spec.study_path)
+    try:
+        study = load_study(spec.study_path)
+    except SianodeError as exc:
+        where = "sweep.study" if spec.study_path else "the bundled reference study"
+        raise type(exc)(f"{where}: {_why(exc)}") from None
     _check_material(spec, study)
     # deferred values (beta = "calibrated") are not needed to check the geometry: use the
     # study's own value while checking
