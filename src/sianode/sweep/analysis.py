@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from .store import atomic_write_bytes, read_meta, read_results
+from .store import StoreWriteError, atomic_write_bytes, read_meta, read_results
 
 __all__ = [
     "Analysis",
@@ -160,6 +160,10 @@ class Analysis:
         Pareto-optimal designs.
     spearman, sobol_s1 : pandas.DataFrame
         Sensitivities (inputs x outputs).
+    failures : pandas.DataFrame
+        Designs that did not complete, by status and reason (:func:`failure_table`).
+    skipped : list of (str, str)
+        Unreadable result files left out, with the reason.
     """
 
     folder: Path
@@ -175,6 +179,13 @@ class Analysis:
     sobol_s1: pd.DataFrame
     status_counts: dict[str, int] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    failures: pd.DataFrame = field(default_factory=pd.DataFrame)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def n_failed(self) -> int:
+        """Designs in the folder whose status is not ``completed``."""
+        return int(sum(v for k, v in self.status_counts.items() if k != "completed"))
 
     def ranking(self, output: str | None = None) -> pd.DataFrame:
         """Inputs ranked by |Spearman rho| on ``output`` (default: the retention column)."""
@@ -189,12 +200,58 @@ class Analysis:
         return {
             "n_results": len(self.results),
             "status_counts": self.status_counts,
+            "n_failed": self.n_failed,
+            "failures": self.failures.to_dict("records"),
+            "skipped_parts": [{"part": p, "reason": r} for p, r in self.skipped],
             "retention": self.retention,
             "capacity": self.capacity,
             "map": list(self.map_params) if self.map_params else None,
             "ranking": self.ranking().reset_index(names="parameter").to_dict("records"),
             "pareto": self.pareto.to_dict("records"),
         }
+
+
+def _values(x: pd.Series) -> str:
+    v = np.unique(x.to_numpy(float))
+    text = ", ".join(f"{u:g}" for u in v[:8])
+    return text + (f", ... ({len(v)} values)" if len(v) > 8 else "")
+
+
+def _where(bad: pd.DataFrame, results: pd.DataFrame, inputs: list[str]) -> str:
+    """Where in the design space the designs of ``bad`` lie: the inputs whose failure rate
+    depends on their value (largest spread first); under the first, the values of the
+    others at each of its failing values."""
+    rel: list[tuple[float, str]] = []
+    for c in inputs:
+        rate = (bad[c].value_counts() / results[c].value_counts()).fillna(0.0)
+        if rate.max() - rate.min() > 1e-12:
+            rel.append((float(rate.max() - rate.min()), c))
+    if not rel:
+        return "at every value of every input"
+    cols = [c for _, c in sorted(rel, key=lambda t: -t[0])]
+    first, rest = cols[0], cols[1:]
+    if not rest:
+        return f"{first}: {_values(bad[first])}"
+    parts = []
+    for v, sub in bad.groupby(first):
+        here = results[results[first] == v]
+        others = [f"{c}: {_values(sub[c])}" for c in rest if sub[c].nunique() < here[c].nunique()]
+        parts.append(f"{first} = {v:g}" + (f" with {'; '.join(others)}" if others else ""))
+    return " | ".join(parts)
+
+
+def failure_table(results: pd.DataFrame, inputs: list[str]) -> pd.DataFrame:
+    """Designs that did not complete, by ``status`` and ``error``: ``count`` and ``where``
+    (the inputs the failure depends on and their failing values, see :func:`_where`)."""
+    cols = ["status", "error", "count", "where"]
+    if not len(results):
+        return pd.DataFrame(columns=cols)
+    bad = results[results["status"] != "completed"]
+    rows = []
+    for (status, error), grp in bad.groupby(["status", "error"], sort=False):
+        rows.append([status, error, len(grp), _where(grp, results, inputs)])
+    df = pd.DataFrame(rows, columns=cols)
+    return df.sort_values("count", ascending=False).reset_index(drop=True)
 
 
 def _resolve_param(name: str, inputs: list[str]) -> str:
@@ -210,7 +267,8 @@ def analyse(folder: str | Path, map_params: tuple[str, ...] | None = None) -> An
     """Analyse the sweep folder ``folder`` (see the module docstring)."""
     folder = Path(folder)
     meta = read_meta(folder)
-    res = read_results(folder)
+    bad: list[tuple[Path, str]] = []
+    res = read_results(folder, skipped=bad)
     from .spec import column_name
 
     inputs = [column_name(p) for p in meta.get("parameters", []) if column_name(p) in res]
@@ -258,6 +316,8 @@ def analyse(folder: str | Path, map_params: tuple[str, ...] | None = None) -> An
         sobol_s1=s1,
         status_counts={str(k): int(v) for k, v in counts.items()},
         meta=meta,
+        failures=failure_table(res, inputs),
+        skipped=[(str(p.relative_to(folder)), r) for p, r in bad],
     )
 
 
@@ -417,18 +477,27 @@ def _table_html(df: pd.DataFrame, **kwargs: Any) -> str:
     return f"<div class='wide'>{df.to_html(**kwargs)}</div>"
 
 
-def write_report(folder: str | Path, map_params: tuple[str, ...] | None = None) -> Path:
+def write_report(
+    folder: str | Path,
+    map_params: tuple[str, ...] | None = None,
+    analysis: Analysis | None = None,
+) -> Path:
     """Write ``report/retention_map.png``, ``pareto.png``, ``sensitivity.png`` and a
     self-contained ``report/index.html`` (images embedded) into the sweep folder.
+
+    ``analysis``: an :func:`analyse` result of this folder to reuse (default: computed).
 
     Returns
     -------
     pathlib.Path
         Path of ``index.html``.
     """
-    a = analyse(folder, map_params)
+    a = analysis if analysis is not None else analyse(folder, map_params)
     rep = Path(folder) / "report"
-    rep.mkdir(exist_ok=True)
+    try:
+        rep.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise StoreWriteError(f"cannot create {rep}: {exc.strerror or exc}") from None
     images: list[tuple[str, bytes]] = []
     for name, fn in (
         ("retention_map", plot_retention_map),
@@ -452,7 +521,14 @@ def write_report(folder: str | Path, map_params: tuple[str, ...] | None = None) 
         + ", ".join(f"{html.escape(k)} {v}" for k, v in sorted(a.status_counts.items()))
         + ". Designs that died before the retention cycle count as retention 0; designs that "
         "could not start or were invalid are left out.</p>",
+        f"<p><b>{a.n_failed} of {len(a.results)} designs did not complete</b>"
+        + (" (reasons below).</p>" if a.n_failed else ".</p>"),
     ]
+    for part, reason in a.skipped:
+        parts.append(
+            f"<p><b>Unreadable results file left out:</b> {html.escape(part)} "
+            f"({html.escape(reason)}); a re-run of the sweep recomputes its designs.</p>"
+        )
     for note in a.meta.get("notes", []):
         parts.append(f"<p><i>{html.escape(str(note))}</i></p>")
     for name, png in images:
@@ -476,19 +552,9 @@ def write_report(folder: str | Path, map_params: tuple[str, ...] | None = None) 
         parts.append(
             _table_html(_labels(top[cols]), index=False, float_format=lambda v: f"{v:.4g}")
         )
-    failed = (
-        a.results[~a.results["status"].isin(("completed",) + _DIED)]
-        if len(a.results)
-        else a.results
-    )
-    if len(failed):
-        parts.append("<h2>Designs that did not run</h2>")
-        parts.append(
-            _table_html(
-                failed.groupby(["status", "error"]).size().rename("count").reset_index(),
-                index=False,
-            )
-        )
+    if len(a.failures):
+        parts.append(f"<h2>Designs that did not complete ({a.n_failed})</h2>")
+        parts.append(_table_html(a.failures, index=False))
     parts.append("</body></html>")
     path = rep / "index.html"
     atomic_write_bytes(path, "\n".join(parts).encode("utf-8"))

@@ -25,7 +25,8 @@ from ..protocol import DELITHIATE, LITHIATE, Protocol, Step, parse_protocol
 from ..simulation import kernel as K
 from ..simulation import simulate_batch
 from ..study import Study
-from .spec import PARAMETERS, OutputSpec, column_name
+from .model import OutputSpec
+from .spec import PARAMETERS, column_name
 
 #: The protocol language has capacity limits ("... or 1000 mAh/g") in this version.
 _NATIVE_CAPACITY = "capacity_mAh_g" in {f.name for f in dataclasses.fields(Step)}
@@ -110,7 +111,7 @@ class DesignRunner:
     Parameters
     ----------
     payload : dict
-        :meth:`sianode.sweep.spec.SweepSpec.payload`.
+        :meth:`sianode.sweep.model.SweepSpec.payload`.
     """
 
     def __init__(self, payload: dict[str, Any]) -> None:
@@ -212,7 +213,10 @@ class DesignRunner:
         )
         return Protocol(blocks=blocks, text=text)
 
-    def _steps(self, params: dict[str, float], cell: CellParameters) -> dict[str, np.ndarray]:
+    def protocol_steps(
+        self, params: dict[str, float], cell: CellParameters
+    ) -> dict[str, np.ndarray]:
+        """The design's protocol as the kernel's step arrays (cached per distinct protocol)."""
         p = self._split(params)["protocol"]
         key = (
             tuple(sorted(p.items())),
@@ -303,7 +307,7 @@ class DesignRunner:
             rows.append(row)
             try:
                 cell = self.cell_for(params)
-                st = self._steps(params, cell)
+                st = self.protocol_steps(params, cell)
             except (SianodeError, ValueError, ZeroDivisionError) as exc:
                 row["status"] = "invalid"
                 row["error"] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
