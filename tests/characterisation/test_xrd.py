@@ -87,10 +87,10 @@ def _synthetic(a, size, ka2=False, seed=0):
     for s in (3, 8, 11, 16, 19, 24, 27):
         c = 2 * np.degrees(np.arcsin(lam * np.sqrt(s) / (2 * a)))
         fw = np.degrees(0.9 * lam * 0.1 / (size * np.cos(np.radians(c / 2))))
-        y = y + xrd._pv(x, 3000 * fw, c, fw, 0.4)
+        y = y + xrd.peaks._pv(x, 3000 * fw, c, fw, 0.4)
         if ka2:
-            c2 = xrd._ka2_angle(c, xrd.CU_KA2 / lam)
-            y = y + xrd._pv(x, 1500 * fw, c2, fw, 0.4)
+            c2 = xrd.peaks._ka2_angle(c, xrd.CU_KA2 / lam)
+            y = y + xrd.peaks._pv(x, 1500 * fw, c2, fw, 0.4)
     y = rng.poisson(y).astype(float)
     return xrd.XRDPattern(
         x, y, wavelength=lam, kalpha2=xrd.CU_KA2 if ka2 else None, kalpha2_ratio=0.5 if ka2 else 0.0
