@@ -83,3 +83,14 @@ def test_one_line_errors(capsys, tmp_path):
     )
     assert main(["xrd", str(two)]) == 2
     assert "wavelength" in capsys.readouterr().err
+
+
+def test_xrd_on_raman_spectrum_is_refused(capsys, external_data):
+    # issue 16: 2θ 523 deg and a size of -8.19 nm with exit 0
+    f = external_data / "materials/raman/532nm-191216-Si_200mu.txt"
+    assert main(["xrd", str(f), "--wavelength", "1.5406"]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert err.startswith("error:") and "\n" not in err
+    assert "2θ" in err and "180" in err
+    assert "523" not in captured.out

@@ -14,6 +14,7 @@ import numpy as np
 
 from ...errors import CalculationError, ParameterError, ParsingError
 from .lattice import (
+    MAX_TWO_THETA,
     _hkl_label,
     allowed_reflections,
     index_cubic_raw,
@@ -25,7 +26,7 @@ from .pattern import SCHERRER_K, XRDPattern, XRDResult
 from .peaks import find_peaks_raw, fit_peaks_raw, pseudo_voigt_components, snip_background, tch_fwhm
 from .readers import read_pattern
 
-__all__ = ["analyse_xrd"]
+__all__ = ["analyse_xrd", "check_result", "check_two_theta_axis"]
 
 
 def _instrument_widths(inst: XRDResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -91,6 +92,7 @@ def analyse_xrd(
     step = float(np.median(np.diff(x)))
     if step <= 0:
         raise ParsingError(f"{pat.source}: 2θ column is not increasing")
+    check_two_theta_axis(x, pat.source)
     bg = snip_background(y, max(1, int(round(background_width / step))))
     ys = y - bg
     idx, widths = find_peaks_raw(x, ys, min_snr=min_snr)
@@ -173,7 +175,7 @@ def analyse_xrd(
     ok = np.array([s is not None for s in sizes])
     if ok.sum() >= 2:
         wh = williamson_hall_raw(tt[ok], fw_s[ok], lam, K)
-    return XRDResult(
+    result = XRDResult(
         source=pat.source,
         wavelength_A=float(lam),
         peaks=peaks,
@@ -186,3 +188,62 @@ def analyse_xrd(
         K=K,
         warnings=notes,
     )
+    check_result(result)
+    return result
+
+
+def check_two_theta_axis(two_theta: np.ndarray, source: str = "array") -> None:
+    """Refuse an x axis that cannot be a diffraction angle 2θ [deg].
+
+    Bragg's law ``λ = 2 d sin θ`` needs ``0 < 2θ < 180 deg``. A Raman shift (typically
+    100-3000 cm-1) or an axis in another unit read as 2θ falls outside that range, and every
+    size computed from it would be meaningless (``cos θ < 0`` gives negative sizes).
+
+    Raises
+    ------
+    ParsingError
+        If any value is outside ``(0, 180)`` deg or not finite.
+    """
+    x = np.asarray(two_theta, dtype=float)
+    lo, hi = float(np.min(x)), float(np.max(x))
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo <= 0 or hi >= MAX_TWO_THETA:
+        raise ParsingError(
+            f"{source}: x axis spans {lo:.4g} to {hi:.4g}, but a diffraction angle 2θ lies "
+            f"between 0 and {MAX_TWO_THETA:g} deg (a Raman shift or another unit?)"
+        )
+
+
+def check_result(result: XRDResult) -> None:
+    """Refuse physically impossible numbers in ``result`` instead of reporting them.
+
+    Peak positions must lie in ``(0, 180)`` deg 2θ, d-spacings, widths, crystallite sizes and
+    the lattice constant must be positive and finite.
+
+    Raises
+    ------
+    CalculationError
+        Naming the first impossible value.
+    """
+    src = result.source
+    for p in result.peaks:
+        if not 0 < p.two_theta_deg < MAX_TWO_THETA:
+            raise CalculationError(
+                f"{src}: fitted peak at 2θ = {p.two_theta_deg:.4g} deg is impossible"
+            )
+        for name, v in (("d-spacing", p.d_A), ("FWHM", p.fwhm_deg)):
+            if not (math.isfinite(v) and v > 0):
+                raise CalculationError(
+                    f"{src}: peak at 2θ = {p.two_theta_deg:.4g} deg has {name} {v:.4g}; must be > 0"
+                )
+    sizes = [s for s in result.scherrer_nm if s is not None]
+    if result.scherrer_mean_nm is not None:
+        sizes.append(result.scherrer_mean_nm)
+    for s in sizes:
+        if not (math.isfinite(s) and s > 0):
+            raise CalculationError(f"{src}: Scherrer size {s:.4g} nm is impossible (must be > 0)")
+    if result.lattice is not None and not (
+        math.isfinite(result.lattice.a_A) and result.lattice.a_A > 0
+    ):
+        raise CalculationError(
+            f"{src}: refined lattice constant {result.lattice.a_A:.4g} Å is impossible"
+        )

@@ -21,6 +21,7 @@ from ...errors import CalculationError, ParameterError
 from .pattern import SCHERRER_K, LatticeFit, WilliamsonHall
 
 __all__ = [
+    "MAX_TWO_THETA",
     "STRUCTURES",
     "allowed_reflections",
     "index_cubic_raw",
@@ -28,6 +29,9 @@ __all__ = [
     "scherrer_raw",
     "williamson_hall_raw",
 ]
+
+#: Largest diffraction angle 2θ [deg]: Bragg's law ``λ = 2 d sin θ`` needs ``0 < θ < 90 deg``.
+MAX_TWO_THETA = 180.0
 
 
 def _diamond(h: int, k: int, l: int) -> bool:  # noqa: E741
@@ -262,6 +266,9 @@ def scherrer_raw(two_theta: Any, fwhm: Any, wavelength: float, K: float = SCHERR
     b = np.radians(np.asarray(fwhm, dtype=float))
     if np.any(b <= 0):
         raise ParameterError("fwhm: must be > 0 deg")
+    if np.any((tt <= 0) | (tt >= MAX_TWO_THETA)):
+        # cos θ <= 0 past 180 deg would give a negative or infinite size
+        raise ParameterError(f"two_theta: must be in (0, {MAX_TWO_THETA:g}) deg")
     out = K * wavelength * 0.1 / (b * np.cos(np.radians(tt / 2)))
     return float(out) if out.ndim == 0 else out
 
