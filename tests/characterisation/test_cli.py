@@ -66,7 +66,13 @@ def test_material_build(capsys, tmp_path, external_data):
         ],
     )
     rec = json.loads(out.read_text())
-    assert set(rec) == {"name", "values"}
+    assert set(rec) == {"name", "values", "warnings"}
+    # issue 16: the saved record keeps the analyses' warnings; SiO2's BJH peak (1.97 nm) is
+    # below 2 nm, so it gives neither a pore diameter nor a porosity
+    assert any("below 2 nm" in w and "pore_diameter not recorded" in w for w in rec["warnings"])
+    assert any(w.startswith("xrd: ") for w in rec["warnings"])
+    assert "pore_diameter" not in rec["values"] and "porosity" not in rec["values"]
+    assert d["warnings"] == rec["warnings"]
     assert rec["values"]["particle_radius"]["value"] == pytest.approx(1.5)
     assert len(d["consistency"]) == 2
 

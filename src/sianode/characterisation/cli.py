@@ -239,6 +239,8 @@ def material_build_command(
     )
     for c in mat.checks:
         typer.echo(c.verdict)
+    for w in mat.warnings:
+        typer.echo(f"note: {w}")
 
 
 def register(app: typer.Typer) -> None:

@@ -28,6 +28,9 @@ __all__ = ["BETResult", "SorptionResult", "read_isotherm", "bet_raw", "analyse_i
 
 #: N2 cross-section [nm2] (IUPAC 2015 value used by pyGAPS).
 N2_CROSS_SECTION = 0.162
+#: Smallest pore width [nm] a Kelvin-equation PSD (BJH, DH) describes: below it are micropores,
+#: where the Kelvin equation fails (IUPAC: Thommes et al., Pure Appl. Chem. 87 (2015) 1051).
+KELVIN_MIN_PORE_NM = 2.0
 
 
 @dataclass
@@ -285,9 +288,10 @@ def analyse_isotherm(
         except pge.pgError as exc:
             notes.append(f"PSD ({psd_model}, {psd_branch}): {str(exc).splitlines()[0]}")
     notes += [f"PSD: {m}" for m in logs]
-    if d_peak is not None and d_peak < 2.0:
+    if d_peak is not None and d_peak < KELVIN_MIN_PORE_NM:
         notes.append(
-            f"PSD peak {d_peak:.2f} nm is a micropore: Kelvin-based {psd_model} is not valid below 2 nm"
+            f"PSD peak {d_peak:.2f} nm is a micropore: Kelvin-based {psd_model} is not valid "
+            f"below {KELVIN_MIN_PORE_NM:g} nm"
         )
     # Gurvich total pore volume
     order = np.argsort(p_rel)
