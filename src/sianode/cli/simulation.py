@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from ..errors import ParameterError
-from ._util import print_json, print_table
+from ._util import print_json, print_table, request_quick_exit
 
 
 def simulate_command(
@@ -32,7 +32,7 @@ def simulate_command(
     """Simulate the half cell (reduced model) on the study's protocol."""
     import json
 
-    from ..calibration import calibrate_dense
+    from ..calibration_cache import cached_calibrate_dense
     from ..simulation import CellParameters, cell_from_study
     from ..simulation import simulate as run
     from ..study import load_study
@@ -47,7 +47,8 @@ def simulate_command(
             ) from None
     else:
         if beta is None:
-            beta = calibrate_dense(study).value
+            # stored and reused: keyed by the study and the model version
+            beta = cached_calibrate_dense(study)[0]["value"]
         cell, _ = cell_from_study(study, material, material_file, beta=beta)
     text = protocol.replace(";", "\n") if protocol else study.section("protocol")["text"]
     comp = cell.si_mass * 1e3 / float(study.section("cell").get("composition", {}).get("Si", 1.0))
@@ -71,6 +72,7 @@ def simulate_command(
     }
     if json_out:
         print_json(summary)
+        request_quick_exit()
         return
     c = res.cycles
     print_table(
