@@ -19,7 +19,7 @@ Commands and peers:
   fresh process, as a user's script would run it. The first sianode run fills the stored
   dense calibration and numba's cache (the warm-up); the counted runs reuse both.
 - ``sianode sorption MCM-41 --json`` vs a pyGAPS script (``isotherm_from_json``, ``area_BET``,
-  ``psd_mesoporous`` BJH, ``t_plot``: :func:`bench_characterisation.peer_sorption`).
+  ``psd_mesoporous`` BJH, ``t_plot``: :func:`bench_characterisation.peer_sorption`, run by ``peer_startup.py``).
 - ``sianode xrd SRM640d.brml --json`` vs the lmfit/scipy script of
   :func:`bench_characterisation.peer_xrd`.
 - ``sianode raman 532nm-Si.txt --json`` vs the lmfit script of
@@ -48,11 +48,8 @@ def _sianode() -> list[str]:
     return [exe]
 
 
-def _peer_char(call: str) -> list[str]:
-    code = (
-        f"import sys; sys.path.insert(0, {str(HERE)!r}); import bench_characterisation as b; {call}"
-    )
-    return [sys.executable, "-c", code]
+def _peer(mode: str) -> list[str]:
+    return [sys.executable, str(HERE / "peer_startup.py"), mode]
 
 
 def commands() -> dict[str, tuple[list[str], list[str]]]:
@@ -68,10 +65,10 @@ def commands() -> dict[str, tuple[list[str], list[str]]]:
         ),
         "sorption": (
             s + ["sorption", str(iso), "--json"],
-            _peer_char(f"from pathlib import Path; print(b.peer_sorption(Path({str(iso)!r})))"),
+            _peer("sorption"),
         ),
-        "xrd": (s + ["xrd", str(brml), "--json"], _peer_char("print(b.peer_xrd())")),
-        "raman": (s + ["raman", str(raman), "--json"], _peer_char("print(b.peer_raman())")),
+        "xrd": (s + ["xrd", str(brml), "--json"], _peer("xrd")),
+        "raman": (s + ["raman", str(raman), "--json"], _peer("raman")),
     }
 
 
