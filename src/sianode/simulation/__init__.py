@@ -1,4 +1,6 @@
-"""The Si half-cell simulator: reduced model, batch engine, study-to-cell conversion.
+"""The Si half-cell simulator: reduced model, batch engine, resolved model.
+
+Cells come from :func:`sianode.cell.build_cell` (re-exported here as ``cell_from_study``).
 
 Names are loaded on first use (PEP 562), so ``from sianode.simulation import simulate`` does
 not import the batch engine or the resolved model (numba ``prange`` kernels, issue 17).
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .batch import BatchResult, simulate_batch
-    from .cells import cell_from_study, material_descriptors
+    from .cells import build_cell, cell_from_study, material_descriptors
     from .parameters import CellParameters, ModelOptions
     from .reduced import Result, simulate
     from .resolved import simulate_resolved, simulate_resolved_batch
@@ -20,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
 _WHERE = {
     "BatchResult": "batch",
     "simulate_batch": "batch",
+    "build_cell": "cells",
     "cell_from_study": "cells",
     "material_descriptors": "cells",
     "CellParameters": "parameters",
@@ -35,6 +38,7 @@ __all__ = [
     "CellParameters",
     "ModelOptions",
     "Result",
+    "build_cell",
     "cell_from_study",
     "material_descriptors",
     "simulate",
