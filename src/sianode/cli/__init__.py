@@ -9,6 +9,7 @@ are printed as one line and exit with code 2.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import typer
@@ -89,6 +90,10 @@ def _interrupted(exc: BaseException) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script. Returns the exit code."""
+    if argv is None:
+        from ._util import set_program
+
+        set_program()
     try:
         rv = app(args=argv, standalone_mode=False)
     except SianodeError as exc:
@@ -112,7 +117,25 @@ def main(argv: list[str] | None = None) -> int:
             return int(exc.exit_code or 2)
         raise
     # with standalone_mode=False click returns a command's typer.Exit code instead of raising
-    return rv if isinstance(rv, int) else 0
+    code = rv if isinstance(rv, int) else 0
+    if argv is None and code == 0:
+        _quick_exit_if_requested()
+    return code
+
+
+def _quick_exit_if_requested() -> None:
+    """End the console-script process now if the command asked for it (see
+    :func:`sianode.cli._util.request_quick_exit`): flush, then ``os._exit(0)``."""
+    from ._util import quick_exit_requested
+
+    if not quick_exit_requested():
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # closed pipe: leave it to the normal exit path
+        return
+    os._exit(0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from ..errors import ParameterError
-from ._util import print_json, print_table
+from ._util import print_json, print_table, request_quick_exit
 
 
 def simulate_command(
@@ -33,7 +33,7 @@ def simulate_command(
     """Simulate the half cell (reduced model) on the study's protocol."""
     import json
 
-    from ..calibration import calibrate_dense
+    from ..calibration_cache import cached_calibrate_dense
     from ..cell import CellParameters, build_cell
     from ..simulation import simulate as run
     from ..study import load_study
@@ -50,7 +50,8 @@ def simulate_command(
             ) from None
     else:
         if beta is None:
-            beta = calibrate_dense(study).value
+            # stored and reused: keyed by the study and the model version
+            beta = cached_calibrate_dense(study)[0]["value"]
         cell, _ = build_cell(study, material, material_file, beta=beta)
         if material_file is not None:
             from ..characterisation.material import read_material
@@ -79,6 +80,7 @@ def simulate_command(
     }
     if json_out:
         print_json(summary)
+        request_quick_exit()
         return
     c = res.cycles
     print_table(
