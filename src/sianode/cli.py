@@ -47,6 +47,7 @@ _COMMAND_MODULES = (
     "sianode.simulation_cli",
     "sianode.io.cli",
     "sianode.characterisation.cli",
+    "sianode.microscopy.cli",
     "sianode.report.cli",
     "sianode.sweep.cli",
 )
