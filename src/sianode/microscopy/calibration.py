@@ -54,7 +54,10 @@ _NO_UNIT = {"", "px", "pixel", "pixels", "<undefined>", "none", "au", "a.u."}
 
 def _normalise_unit(unit: Any) -> str:
     if isinstance(unit, bytes):
-        unit = unit.decode("latin-1", "replace")
+        try:
+            unit = unit.decode("utf-8")
+        except UnicodeDecodeError:
+            unit = unit.decode("latin-1")
     text = "" if unit is None else str(unit)
     text = text.strip().replace("µ", "u").replace("μ", "u").replace("Å", "å")
     text = text.replace("_", "").replace(" ", "").lower()
