@@ -344,7 +344,6 @@ def read_micrograph(
             "so not an independent check"
         }
     check_contrast(mg)
-    mg.data = np.asarray(mg.data, dtype=float)
     return mg
 
 
@@ -358,13 +357,22 @@ def _has_dm_scale_bar(om: dict[str, Any]) -> bool:
 
 
 def check_contrast(mg: Micrograph) -> None:
-    """Raise :class:`ParsingError` for an image with no contrast (flat or non-finite)."""
-    d = mg.data
+    """Raise :class:`ParsingError` for an image with no contrast; fill non-finite pixels.
+
+    Non-finite pixels (NaN, inf: dead or saturated detector pixels in float files) are
+    replaced by the mean of the finite ones, with a warning saying how many.
+    """
+    d = np.asarray(mg.data, dtype=float)
     finite = np.isfinite(d)
     if not finite.any():
         raise ParsingError(f"{mg.source}: image has no finite pixel values")
-    lo, hi = np.percentile(d[finite], [0.5, 99.5])
+    if not finite.all():
+        bad = int(d.size - finite.sum())
+        d = np.where(finite, d, d[finite].mean())
+        mg.warnings.append(f"{bad} non-finite pixels were set to the image mean")
+    lo, hi = float(d.min()), float(d.max())
     if not hi > lo:
         raise ParsingError(
-            f"{mg.source}: image has no contrast (99 % of pixels equal {float(lo):g}); nothing to analyse"
+            f"{mg.source}: image has no contrast (every pixel equals {lo:g}); nothing to analyse"
         )
+    mg.data = d

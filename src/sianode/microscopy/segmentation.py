@@ -356,21 +356,26 @@ def local_thickness(mask: np.ndarray, n_radii: int = 16) -> np.ndarray:
     from scipy.ndimage import distance_transform_edt
 
     mask = np.asarray(mask, dtype=bool)
-    lt = np.zeros(mask.shape)
+    out = np.zeros(mask.shape)
     if not mask.any():
-        return lt
-    dt = distance_transform_edt(mask)
+        return out
+    # work on the phase's bounding box (plus a margin: EDT distances reach the box edge)
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    r0, r1 = max(rows[0] - 1, 0), min(rows[-1] + 2, mask.shape[0])
+    c0, c1 = max(cols[0] - 1, 0), min(cols[-1] + 2, mask.shape[1])
+    m = mask[r0:r1, c0:c1]
+    lt = np.zeros(m.shape)
+    dt = distance_transform_edt(m)
     rmax = float(dt.max())
-    if rmax <= 1.0:
-        lt[mask] = 1.0
-        return lt
-    for r in np.geomspace(1.0, rmax, n_radii)[::-1]:
-        centres = dt >= r
-        covered = distance_transform_edt(~centres) < r
-        new = covered & mask & (lt == 0)
-        lt[new] = 2.0 * r
-    lt[mask & (lt == 0)] = 1.0
-    return lt
+    if rmax > 1.0:
+        for r in np.geomspace(1.0, rmax, n_radii)[::-1]:
+            centres = dt >= r
+            covered = distance_transform_edt(~centres) < r
+            new = covered & m & (lt == 0)
+            lt[new] = 2.0 * r
+    lt[m & (lt == 0)] = 1.0
+    out[r0:r1, c0:c1] = lt
+    return out
 
 
 @dataclass
