@@ -257,9 +257,7 @@ def main() -> int:
             theirs(path)
             t_p = timed(lambda f=theirs, p=path: f(p))
         rows.append((name, t_o, t_p))
-    print(
-        "| analysis (warm, median of %d) | sianode [s] | hyperspy + skimage [s] | ratio |" % REPEAT
-    )
+    print(f"| analysis (warm, median of {REPEAT}) | sianode [s] | hyperspy + skimage [s] | ratio |")
     print("|---|---:|---:|---:|")
     for name, t_o, t_p in rows:
         ratio = "-" if t_p is None else f"{t_o / t_p:.2f}"
