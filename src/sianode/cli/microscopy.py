@@ -63,7 +63,7 @@ def micrograph_command(
     )
     d = res.to_dict()
     if json_out:
-        from .._cli_util import print_json
+        from ._util import print_json
 
         print_json(d)
         return
