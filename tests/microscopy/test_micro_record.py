@@ -75,3 +75,16 @@ def test_cli_material_build_tem_sem(capsys, micro, tmp_path):
     for k in ("particle_radius", "pore_width_micrograph", "wall_thickness_micrograph"):
         assert {"value", "unit", "source", "method"} <= set(d["values"][k])
     assert json.loads(out.read_text())["values"]["particle_radius"]["unit"] == "um"
+
+
+def test_simulator_reads_the_measured_radius(sem, tmp_path, study):
+    from sianode.simulation.cells import material_descriptors
+
+    p = tmp_path / "np.json"
+    build_material("np-Si", sem=sem).to_json(p)
+    desc = material_descriptors(study, "nanoporous", p)
+    r = desc["particle_radius"]
+    # the SEM's median radius replaces the study's typed-in value, with its provenance
+    assert r["value"] == pytest.approx(sem.particles.median_diameter / 2000)
+    assert "test_tiff_Zeiss_SEM_512pix.tif" in r["source"]
+    assert desc["particle_radius_p10"]["value"] < r["value"] < desc["particle_radius_p90"]["value"]

@@ -38,14 +38,15 @@ def _measured_record(study: Study, name: str, files: dict[str, Any]) -> dict[str
         ) from None
     base = study.path.parent if study.path else Path(".")
     paths = {}
-    for kind in ("xrd", "raman", "sorption"):
+    for kind in ("xrd", "raman", "sorption", "tem", "sem"):
         if kind in files:
             p = Path(str(files[kind]))
             paths[kind] = p if p.is_absolute() else base / p
-    unknown = set(files) - {"xrd", "raman", "sorption"}
+    unknown = set(files) - {"xrd", "raman", "sorption", "tem", "sem"}
     if unknown:
         raise ParameterError(
-            f"materials.{name}.files: unknown kind(s) {sorted(unknown)}; use xrd, raman, sorption"
+            f"materials.{name}.files: unknown kind(s) {sorted(unknown)}; "
+            "use xrd, raman, sorption, tem, sem"
         )
     return build_material(name, **paths).to_dict()
 
@@ -80,6 +81,8 @@ def material_descriptors(
         "crystallite_size": "nm",
         "lattice_constant": "nm",
         "particle_radius": "um",
+        "particle_radius_p10": "um",  # measured size distribution (sem micrograph)
+        "particle_radius_p90": "um",
         "oxide_thickness": "nm",
         "porosity": "",
         "usable_pore_fraction": "",
