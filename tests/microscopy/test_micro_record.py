@@ -42,6 +42,13 @@ def test_record_entries_with_provenance(sem, tem):
     assert wall.consistent is False and "xrd_scherrer" in wall.verdict
 
 
+def test_pores_json_keys(tem):
+    # the dict `sianode micrograph --pores --json` prints
+    d = json.loads(json.dumps(tem.to_dict()["pores"], default=float))
+    assert 0 < d["porosity"] < 1 and d["median_width_nm"] > 0
+    assert d["porosity_range"][0] <= d["porosity"] <= d["porosity_range"][1]
+
+
 def test_record_round_trip_and_simulator_key(sem, tmp_path):
     mat = build_material("np-Si", sem=sem)
     p = tmp_path / "m.json"

@@ -396,6 +396,12 @@ def analyse_lattice(
                 )
         else:
             out.pixel_size_from_lattice_nm = 1.0 / s
+            first = next((x.hkl for x in spacings if x.hkl), "?")
+            out.warnings.append(
+                f"pixel size from the lattice ({1.0 / s:.5g} nm) assumes the strongest spot is "
+                f"the lowest-index reflection that fits ({first}); without a calibration a "
+                "higher-order assignment cannot be excluded"
+            )
         if nmatch < 2:
             out.warnings.append(
                 f"only {nmatch} spacing indexed as {crystal.name}: the scale rests on one spot"
