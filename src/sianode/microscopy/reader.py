@@ -243,7 +243,19 @@ def read_micrograph(
             f"{p}: not a micrograph format sianode reads (expected one of "
             f"{', '.join(sorted(set(READERS) - {'.msa', '.ems'}))})"
         )
-    sig, notes = _pick_image(_load(p, plugin), p)
+    try:
+        signals = _load(p, plugin)
+    except ParsingError:
+        if plugin != "hspy":
+            raise
+        # .h5/.hdf5 is also used by Berkeley EMD files
+        try:
+            signals, plugin = _load(p, "emd"), "emd"
+        except ParsingError:
+            raise ParsingError(
+                f"{p}: neither a HyperSpy nor an EMD HDF5 file (truncated or corrupt?)"
+            ) from None
+    sig, notes = _pick_image(signals, p)
     axes = sig["axes"]
     idx = [i for i, a in enumerate(axes) if not a.get("navigate", False)]
     data = _to_gray(sig["data"])
