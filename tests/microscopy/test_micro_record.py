@@ -95,3 +95,21 @@ def test_simulator_reads_the_measured_radius(sem, tmp_path, study):
     assert r["value"] == pytest.approx(sem.particles.median_diameter / 2000)
     assert "test_tiff_Zeiss_SEM_512pix.tif" in r["source"]
     assert desc["particle_radius_p10"]["value"] < r["value"] < desc["particle_radius_p90"]["value"]
+
+
+def test_study_files_list_a_sem_micrograph(micro, sem, tmp_path):
+    from sianode import load_study
+    from sianode.simulation.cells import cell_from_study, material_descriptors
+
+    text = load_study().path.read_text()
+    f = micro / "test_tiff_Zeiss_SEM_512pix.tif"
+    block = f'[materials.nanoporous.files]\nsem = "{f.as_posix()}"\n\n[materials.dense]'
+    path = tmp_path / "study.toml"
+    path.write_text(text.replace("[materials.dense]", block, 1))
+    study = load_study(path)
+    d = material_descriptors(study, "nanoporous")
+    # the SEM's median radius replaces the typed-in 2.5 um of the bundled study
+    assert d["particle_radius"]["value"] == pytest.approx(sem.particles.median_diameter / 2000)
+    assert "median area-equivalent radius" in d["particle_radius"]["method"]
+    cell, _ = cell_from_study(study, "nanoporous")
+    assert cell.particle_radius == pytest.approx(d["particle_radius"]["value"] * 1e-6)

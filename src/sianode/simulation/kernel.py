@@ -72,6 +72,18 @@ from .particle import (
     radial_grid,
     silicon_moles,
     start_half_step,
+    stoichiometry_step,
+)
+from .stepping import (
+    ACCEPT_FINAL,
+    MAX_SUB_STEPS,
+    RETRY,
+    beyond_cutoff,
+    capacity_died,
+    cutoff_bracket,
+    next_step_limit,
+    open_bracket,
+    with_room,
 )
 
 __all__ = [
@@ -134,6 +146,7 @@ def run_kernel(
     vol, area_f, dr = radial_grid(p, opt)
     ns = vol.size
     no_pre = np.zeros(0)
+    bis = np.zeros(3)  # cut-off bisection: lo, hi, bisecting
     grid = (vol, area_f, dr, no_pre)
 
     # ---- state
@@ -169,9 +182,8 @@ def run_kernel(
                 close_cycle(acc, s, s.f, li_conn, q_net + li_init, t)
                 cyc[n_cyc] = acc
                 n_cyc += 1
-                if first_lith < 0.0:
-                    first_lith = acc.lith_C
-                elif acc.lith_C < dead_fraction * first_lith:
+                first_lith, died = capacity_died(acc.lith_C, first_lith, dead_fraction)
+                if died:
                     status = CAPACITY_ZERO
                     break
             cur_cycle = step_cycle[k]
@@ -187,78 +199,49 @@ def run_kernel(
         t_step = 0.0
         dur = duration[k]
         cut = cutoff[k]
-        # initial voltage
+        # initial voltage; a step already at its cut-off (or into full Si) ends at once
         U, sink, s_kin = particle_ocp(s, prof, direction, p, opt)
         x_room = xmax - mean_li(s, prof, vol)
         Q_room = FARADAY * s.f * n_si * max(x_room, 1e-9)
         side_rem = s.ox_rem + s.int_rem
         I_side = I * side_rem / (side_rem + Q_room) if direction > 0 else 0.0
         V = cell_voltage(I, I - I_side, U, s_kin, s, p, sigma)
-        if direction != 0 and not np.isnan(cut):
-            full = direction > 0 and x_room <= 0.0
-            if (direction > 0 and V <= cut) or (direction < 0 and V >= cut) or full:
-                if k == 0 and direction > 0:
-                    status = CANNOT_START
-                    break
-                continue  # step ends at once, zero charge
-        dt_next = 1e300
-        n_iter = 0
-        done = False
-        while not done:
-            n_iter += 1
-            if n_iter > 2_000_000:
-                status = STEP_STALLED
+        if beyond_cutoff(direction, V, cut) or (direction > 0 and x_room <= 0.0):
+            if k == 0 and direction > 0:
+                status = CANNOT_START
                 break
+            continue  # zero charge
+        dt_next = 1e300
+        for _sub_step in range(MAX_SUB_STEPS):
             # ---- choose the step
             if direction == 0:
                 dt = dur - t_step
                 final = True
             else:
-                a_eff = s.a if sink == 0 else 1.0
-                a_eff = max(a_eff, 1e-3)
-                dt = ds_max * xmax * FARADAY * s.f * n_si * a_eff / abs(I)
-                if dt_next < dt:
-                    dt = dt_next
-                final = False
-                if t_step + dt >= dur:
+                dt = min(stoichiometry_step(s, sink, I, n_si, ds_max, xmax), dt_next)
+                final = t_step + dt >= dur
+                if final:
                     dt = dur - t_step
-                    final = True
             cache_start_ocp(s, prof, direction, p, opt)
             states[1] = states[0]
             prof_start[:] = prof
-            lo = 0.0
-            hi = dt
-            bisect = False
+            open_bracket(bis, dt)
             for _attempt in range(60):
                 states[0] = states[1]  # restore the step's start state
                 prof[:] = prof_start
                 I_si, xm, e_now, _u0 = advance_particle(
                     s, prof, I, dt, direction, p, opt, n_si, beta, a_contact0, grid, no_pre
                 )
-                # voltage after the step
                 U, sink2, s_kin = particle_ocp(s, prof, direction, p, opt)
                 V_new = cell_voltage(I, I_si, U, s_kin, s, p, sigma)
-                if direction == 0 or np.isnan(cut):
-                    crossed = False
-                    full = False
-                else:
-                    full = direction > 0 and xm >= xmax
-                    crossed = (direction > 0 and V_new <= cut) or (direction < 0 and V_new >= cut)
-                if crossed or full:
-                    bisect = True
-                    hi = dt
-                    if (crossed and abs(V_new - cut) < 1e-9) or (hi - lo) < 1e-13 * max(hi, 1.0):
-                        final = True
-                        break
-                    dt = 0.5 * (lo + hi)
+                crossed = beyond_cutoff(direction, V_new, cut)
+                full = direction > 0 and not np.isnan(cut) and xm >= xmax
+                dt, outcome = cutoff_bracket(bis, dt, crossed, full, V_new, cut, 1e-9, 1e-13)
+                if outcome == RETRY:
                     continue
-                if bisect:
-                    lo = dt
-                    if abs(V_new - cut) < 1e-9 or (hi - lo) < 1e-13 * max(hi, 1.0):
-                        final = True
-                        break
-                    dt = 0.5 * (lo + hi)
-                    continue
+                if outcome == ACCEPT_FINAL:
+                    final = True
+                    break
                 if direction != 0 and abs(V_new - V) > dv_max and dt > 1e-6:
                     dt = 0.5 * dt
                     continue
@@ -269,25 +252,19 @@ def run_kernel(
             q_net += I * dt
             dl = electrode_thickness_change(p[P_EL_L], p[P_ENV], e_now)
             accumulate_step(acc, I, dt, V, V_new, p[P_ECE], e_now, dl, xm)
-            # adapt the next step from the voltage change
-            dV = abs(V_new - V)
-            if direction != 0 and dV > 0.0:
-                dt_next = dt * min(2.0, max(0.2, 0.8 * dv_max / dV))
-            else:
-                dt_next = 1e300
+            dt_next = next_step_limit(dt, abs(V_new - V), dv_max, direction, 1e300)
             V = V_new
             sink = sink2
             if record:
-                if n_ts >= ts.shape[0]:
-                    ts2 = np.zeros((2 * ts.shape[0], NTS))
-                    ts2[:n_ts] = ts[:n_ts]
-                    ts = ts2
+                ts = with_room(ts, n_ts)
                 write_sample(
                     ts[n_ts], t, V_new, I, cur_cycle, k, xm, e_now, dl, s, p[P_ECE], q_net + li_init
                 )
                 n_ts += 1
             if final or s.f < 1e-4:
-                done = True
+                break
+        else:
+            status = STEP_STALLED
         if status != OK:
             break
     # close the last cycle

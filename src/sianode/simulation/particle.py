@@ -144,37 +144,57 @@ def profile_mean(prof, vol):
 
 
 @compiled
+def diffusion_factor(vol, area_f, dr, D, dt, fm, fb, fc):
+    """Thomas factorisation of :func:`diffuse`'s matrix for step ``dt`` [s]
+    (multipliers ``fm``, pivots ``fb``, upper diagonal ``fc``); shared by all nodes."""
+    n = vol.size
+    for i in range(n):
+        fb[i] = vol[i] / dt
+        fm[i] = 0.0
+        fc[i] = 0.0
+        if i > 0:
+            g = D * area_f[i] / dr
+            fm[i] = -g
+            fb[i] += g
+        if i < n - 1:
+            g = D * area_f[i + 1] / dr
+            fc[i] = -g
+            fb[i] += g
+    for i in range(1, n):
+        m = fm[i] / fb[i - 1]
+        fm[i] = m
+        fb[i] -= m * fc[i - 1]
+
+
+@compiled
+def diffusion_solve(prof, vol, dt, source, fm, fb, fc, out):
+    """Solve the factorised diffusion step (:func:`diffusion_factor`) into ``out``."""
+    n = vol.size
+    for i in range(n):
+        out[i] = vol[i] / dt * prof[i]
+    out[n - 1] += source / dt
+    for i in range(1, n):
+        out[i] -= fm[i] * out[i - 1]
+    out[n - 1] = out[n - 1] / fb[n - 1]
+    for i in range(n - 2, -1, -1):
+        out[i] = (out[i] - fc[i] * out[i + 1]) / fb[i]
+
+
+@compiled
 def diffuse(prof, vol, area_f, dr, D, dt, source):
     """Implicit-Euler finite-volume step of radial diffusion with a surface source.
 
     ``source`` [-] is the change of the volume-mean Li per Si delivered at the surface over
-    ``dt`` [s]; ``D`` [m2 s-1]. Conserves the volume-weighted mean exactly (to round-off)."""
+    ``dt`` [s]; ``D`` [m2 s-1]. Conserves the volume-weighted mean exactly (to round-off).
+    Returns the new profile (Thomas algorithm: :func:`diffusion_factor`, then
+    :func:`diffusion_solve`)."""
     n = prof.size
-    a = np.zeros(n)
-    b = np.zeros(n)
-    c = np.zeros(n)
-    r = np.zeros(n)
-    for i in range(n):
-        b[i] = vol[i] / dt
-        r[i] = vol[i] / dt * prof[i]
-        if i > 0:
-            g = D * area_f[i] / dr
-            a[i] = -g
-            b[i] += g
-        if i < n - 1:
-            g = D * area_f[i + 1] / dr
-            c[i] = -g
-            b[i] += g
-    r[n - 1] += source / dt  # vol normalised to 1 in total
-    # Thomas algorithm
-    for i in range(1, n):
-        m = a[i] / b[i - 1]
-        b[i] -= m * c[i - 1]
-        r[i] -= m * r[i - 1]
+    fm = np.empty(n)
+    fb = np.empty(n)
+    fc = np.empty(n)
     out = np.empty(n)
-    out[n - 1] = r[n - 1] / b[n - 1]
-    for i in range(n - 2, -1, -1):
-        out[i] = (r[i] - c[i] * out[i + 1]) / b[i]
+    diffusion_factor(vol, area_f, dr, D, dt, fm, fb, fc)
+    diffusion_solve(prof, vol, dt, source, fm, fb, fc, out)
     return out
 
 
@@ -427,6 +447,16 @@ def start_half_step(s, prof, vol, direction, last_dir, p, opt, a_contact0):
             q_int1 = interphase_charge_per_area(p[P_DINT])
             s.int_rem += q_int1 * p[P_CB] * s.lin_amp_last * a_contact0 * s.f
         s.lin_amp_last = 0.0
+
+
+@compiled
+def stoichiometry_step(s, sink, I, n_si, ds_max, xmax):
+    """Step [s] over which current ``I`` [A] changes the particle group's (``n_si`` [mol])
+    stoichiometry by ``ds_max`` [-] of ``xmax``, counted on the amorphous fraction when the
+    Li goes there (at least 1e-3 of it), else on the whole Si."""
+    a_eff = s.a if sink == SINK_AMORPHOUS else 1.0
+    a_eff = max(a_eff, 1e-3)
+    return ds_max * xmax * FARADAY * max(s.f, 1e-12) * n_si * a_eff / abs(I)
 
 
 @compiled

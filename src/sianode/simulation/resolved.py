@@ -43,6 +43,7 @@ from numba import prange
 from ..errors import ParameterError
 from ..models._jit import compiled
 from ..protocol import Protocol, parse_protocol
+from .kernel import DEAD_CAPACITY_FRACTION
 from .layout import CYCLE_DTYPE, OK, STATUS_TEXT, cycle_table
 from .parameters import CellParameters, ModelOptions
 from .reduced import DEFAULT_DS_MAX, DEFAULT_DV_MAX, Result, _outcome
@@ -165,6 +166,7 @@ def simulate_resolved(
         sig_s,
         eps,
         bool(uniform_reaction),
+        DEAD_CAPACITY_FRACTION,
     )
     status = int(status)
     ts = ts[:n_ts] if record else None
@@ -240,6 +242,7 @@ def _run_many_resolved(
             sig_s,
             eps[i],
             False,
+            DEAD_CAPACITY_FRACTION,
         )
         status[i] = res[0]
         m = min(res[4], max_cyc)

@@ -14,36 +14,8 @@ from ..models._jit import compiled
 from ..models.electrolyte import arrhenius_conductivity, separator_resistance
 from ..models.kinetics import butler_volmer_overpotential
 from ..models.mechanics import electrode_thickness_change
+from . import layout, stepping
 from .accounting import accumulate_step, close_cycle, open_cycle, write_sample
-from .layout import (
-    CANNOT_START,
-    CAPACITY_ZERO,
-    CYCLE_DTYPE,
-    DIED,
-    FARADAY,
-    NEWTON_FAILED,
-    NTS,
-    OK,
-    P_AREA,
-    P_BRUG,
-    P_EA,
-    P_ECE,
-    P_EL_EPS,
-    P_EL_L,
-    P_ENV,
-    P_I0CE,
-    P_Q,
-    P_SEP_EPS,
-    P_SEP_L,
-    P_SIG,
-    P_SIG_T,
-    P_T,
-    P_XINIT,
-    P_XMAX,
-    STATE_DTYPE,
-    STEP_STALLED,
-    keep_alive,
-)
 from .particle import (
     contact_area,
     damage_coefficient,
@@ -52,6 +24,7 @@ from .particle import (
     radial_grid,
     silicon_moles,
     start_half_step,
+    stoichiometry_step,
 )
 from .resolved_newton import ohmic_matrix, solve_step
 from .resolved_node import NODE_OUT_DTYPE, NodeConstants
@@ -79,7 +52,7 @@ def close_nodes(st, prof, vol, n_node, n_lith, n_deli, node_row, agg):
     for j in range(st.shape[0]):
         s = st[j]
         fsum += s.f
-        lic += FARADAY * s.f * n_node * mean_li(s, prof[j], vol)
+        lic += layout.FARADAY * s.f * n_node * mean_li(s, prof[j], vol)
         trap += s.trapped
         side_all += s.side_total
         node_row[0, j] = s.f
@@ -127,25 +100,30 @@ def aggregate_nodes(st, out, dxl, env, agg):
 
 
 @compiled
-def run_resolved(p, opt, steps, record, ds_max, dv_max, n_nodes, sig_s, eps, uniform):
+def run_resolved(
+    p, opt, steps, record, ds_max, dv_max, n_nodes, sig_s, eps, uniform, dead_fraction
+):
     """Run a protocol with the resolved model (``uniform``: one node with the reduced model's
     composite drop ``L/(3 sigma_eff)``, i.e. the uniform-reaction limit).
 
     ``steps`` = (kind, current, cutoff, duration, cycle) step table; ``sig_s`` electronic
-    conductivity [S m-1] (<= 0: ideal); ``eps`` the exchange-current regularisation [-].
+    conductivity [S m-1] (<= 0: ideal); ``eps`` the exchange-current regularisation [-];
+    ``dead_fraction`` as for :func:`sianode.simulation.kernel.run_kernel`.
     Returns (status, n_ts, ts, node_ts, n_cyc, cyc, node_cyc, last_step, stats)."""
     _kind, current, cutoff, duration, step_cycle = steps
     N = n_nodes
-    xmax = p[P_XMAX]
+    xmax = p[layout.P_XMAX]
     n_si = silicon_moles(p)
     n_node = n_si / N
-    T = p[P_T]
-    area = p[P_AREA]
-    sigma = arrhenius_conductivity(p[P_SIG], p[P_EA], T, p[P_SIG_T])
+    T = p[layout.P_T]
+    area = p[layout.P_AREA]
+    sigma = arrhenius_conductivity(p[layout.P_SIG], p[layout.P_EA], T, p[layout.P_SIG_T])
     ac0 = contact_area(p) / N
-    r_sep = separator_resistance(p[P_SEP_L], sigma, p[P_SEP_EPS], p[P_BRUG]) / area
-    dxl = p[P_EL_L] / N
-    sig_e0 = sigma * p[P_EL_EPS] ** p[P_BRUG]
+    r_sep = (
+        separator_resistance(p[layout.P_SEP_L], sigma, p[layout.P_SEP_EPS], p[layout.P_BRUG]) / area
+    )
+    dxl = p[layout.P_EL_L] / N
+    sig_e0 = sigma * p[layout.P_EL_EPS] ** p[layout.P_BRUG]
     vol, area_f, dr = radial_grid(p, opt)
     ns = vol.size
     dg = np.zeros(ns)
@@ -153,14 +131,14 @@ def run_resolved(p, opt, steps, record, ds_max, dv_max, n_nodes, sig_s, eps, uni
     c = NodeConstants(n_node, ac0, damage_coefficient(p), eps)
 
     # ---- node states
-    st = np.zeros(N, STATE_DTYPE)
+    st = np.zeros(N, layout.STATE_DTYPE)
     prof = np.zeros((N, ns))
     for j in range(N):
         init_particle(st[j], prof[j], p, opt, float(N), ac0)
     st0 = st.copy()
     prof0 = prof.copy()
     nodes = (st, prof, st0, prof0)
-    agg_rec = np.zeros(1, STATE_DTYPE)
+    agg_rec = np.zeros(1, layout.STATE_DTYPE)
     agg = agg_rec[0]
     Inode = np.zeros(N)
     Inode_s = np.zeros(N)
@@ -169,25 +147,26 @@ def run_resolved(p, opt, steps, record, ds_max, dv_max, n_nodes, sig_s, eps, uni
     out = np.zeros(N + 1, NODE_OUT_DTYPE)
     sig_e = np.zeros(N)
     Mo = np.zeros((N, N))
+    bis = np.zeros(3)  # cut-off bisection: lo, hi, bisecting
     stats = np.zeros(4, dtype=np.int64)  # solves, Newton iterations, Jacobians, steps
     work = (np.zeros((12, max(N + 1, ns))), np.zeros((N + 1, N + 1)), np.zeros((N, ns)))
 
     t = 0.0
     q_net = 0.0
-    li_init = FARADAY * n_si * p[P_XINIT]
+    li_init = layout.FARADAY * n_si * p[layout.P_XINIT]
     last_dir = 0
     n_steps = current.size
     cap_ts = 4096 if record else 1
-    ts = np.zeros((cap_ts, NTS))
+    ts = np.zeros((cap_ts, layout.NTS))
     node_ts = np.zeros((cap_ts, NODE_NTS, N))
     n_ts = 0
     n_cycles_max = step_cycle[n_steps - 1] if n_steps > 0 else 1
-    cyc = np.zeros(n_cycles_max + 1, CYCLE_DTYPE)
+    cyc = np.zeros(n_cycles_max + 1, layout.CYCLE_DTYPE)
     node_cyc = np.zeros((n_cycles_max + 1, NODE_NCY, N))
     n_cyc = 0
-    accs = np.zeros(1, CYCLE_DTYPE)
+    accs = np.zeros(1, layout.CYCLE_DTYPE)
     acc = accs[0]
-    status = OK
+    status = layout.OK
     cur_cycle = -1
     n_lith = np.zeros(N)
     n_deli = np.zeros(N)
@@ -203,10 +182,9 @@ def run_resolved(p, opt, steps, record, ds_max, dv_max, n_nodes, sig_s, eps, uni
             cyc[n_cyc] = acc
             n_cyc += 1
             if k < n_steps:
-                if first_lith < 0.0:
-                    first_lith = acc.lith_C
-                elif acc.lith_C < 1e-3 * first_lith:
-                    status = CAPACITY_ZERO
+                first_lith, died = stepping.capacity_died(acc.lith_C, first_lith, dead_fraction)
+                if died:
+                    status = layout.CAPACITY_ZERO
                     break
         if k == n_steps:
             break
@@ -223,7 +201,7 @@ def run_resolved(p, opt, steps, record, ds_max, dv_max, n_nodes, sig_s, eps, uni
         for j in range(N):
             fsum += st[j].f
         if fsum / N < 1e-4:
-            status = DIED
+            status = layout.DIED
             break
         I = current[k]
         direction = 1 if I > 0 else (-1 if I < 0 else 0)
@@ -234,15 +212,15 @@ def run_resolved(p, opt, steps, record, ds_max, dv_max, n_nodes, sig_s, eps, uni
         t_step = 0.0
         dur = duration[k]
         cut = cutoff[k]
-        eta_ce = butler_volmer_overpotential(I / area, p[P_I0CE], T)
-        phi_e0 = -p[P_ECE] - eta_ce - I * r_sep
+        eta_ce = butler_volmer_overpotential(I / area, p[layout.P_I0CE], T)
+        phi_e0 = -p[layout.P_ECE] - eta_ce - I * r_sep
         # ohmic matrix with the local connectivity penalty (fixed within a step's solve)
         for j in range(N):
-            sig_e[j] = sig_e0 * max(st[j].f, 1e-12) ** p[P_Q]
+            sig_e[j] = sig_e0 * max(st[j].f, 1e-12) ** p[layout.P_Q]
         if uniform:
-            Mo[0, 0] = p[P_EL_L] / (3.0 * sig_e[0] * area)
+            Mo[0, 0] = p[layout.P_EL_L] / (3.0 * sig_e[0] * area)
             if sig_s > 0.0:
-                Mo[0, 0] += p[P_EL_L] / (3.0 * sig_s * area)
+                Mo[0, 0] += p[layout.P_EL_L] / (3.0 * sig_s * area)
         else:
             ohmic_matrix(N, dxl, area, sig_e, sig_s, Mo)
         # instantaneous distribution and voltage at the step start (dt = 0)
@@ -255,40 +233,30 @@ def run_resolved(p, opt, steps, record, ds_max, dv_max, n_nodes, sig_s, eps, uni
         st[:] = st0
         prof[:, :] = prof0
         if not ok:
-            status = NEWTON_FAILED
+            status = layout.NEWTON_FAILED
             break
         Ilast[:] = Inode
-        if direction != 0 and not np.isnan(cut):
-            if (direction > 0 and V <= cut) or (direction < 0 and V >= cut):
-                if k == 0 and direction > 0:
-                    status = CANNOT_START
-                    break
-                continue
+        if stepping.beyond_cutoff(direction, V, cut):
+            if k == 0 and direction > 0:
+                status = layout.CANNOT_START
+                break
+            continue
         dt_next = 1e300 if direction != 0 else 10.0
         dt_prev = 0.0
-        n_iter = 0
-        done = False
-        while not done:
-            n_iter += 1
-            if n_iter > 2_000_000:
-                status = STEP_STALLED
+        for sub_step in range(stepping.MAX_SUB_STEPS + 1):
+            if sub_step == stepping.MAX_SUB_STEPS:
+                status = layout.STEP_STALLED
                 break
             # ---- choose the step from the largest local stoichiometry rate
-            dt = 1e300
+            dt = dt_next
             for j in range(N):
                 if abs(Ilast[j]) > 0.0:
-                    a_eff = st[j].a if out[j].sink == 0 else 1.0
-                    a_eff = max(a_eff, 1e-3)
-                    dtj = ds_max * xmax * FARADAY * max(st[j].f, 1e-12) * n_node * a_eff
-                    dtj /= abs(Ilast[j])
-                    if dtj < dt:
-                        dt = dtj
-            if dt_next < dt:
-                dt = dt_next
-            final = False
-            if t_step + dt >= dur:
+                    dt = min(
+                        stoichiometry_step(st[j], out[j].sink, Ilast[j], n_node, ds_max, xmax), dt
+                    )
+            final = t_step + dt >= dur
+            if final:
                 dt = dur - t_step
-                final = True
             st0[:] = st
             prof0[:, :] = prof
             # predictor: extrapolate the distribution from the last two accepted steps
@@ -297,9 +265,7 @@ def run_resolved(p, opt, steps, record, ds_max, dv_max, n_nodes, sig_s, eps, uni
                 rr = min(dt / dt_prev, 2.0)
                 for j in range(N):
                     Inode_s[j] += rr * (Ilast[j] - Iprev[j])
-            lo = 0.0
-            hi = dt
-            bisect = False
+            stepping.open_bracket(bis, dt)
             V_new = V
             for _attempt in range(60):
                 Inode[:] = Inode_s
@@ -309,36 +275,26 @@ def run_resolved(p, opt, steps, record, ds_max, dv_max, n_nodes, sig_s, eps, uni
                 if not ok:
                     if dt > 1e-6:
                         dt = 0.5 * dt
-                        hi = min(hi, dt) if bisect else dt
+                        bis[1] = min(bis[1], dt) if bis[2] > 0.0 else dt
                         final = False
                         continue
-                    status = NEWTON_FAILED
+                    status = layout.NEWTON_FAILED
                     break
-                if direction == 0 or np.isnan(cut):
-                    crossed = False
-                else:
-                    crossed = (direction > 0 and V_new <= cut) or (direction < 0 and V_new >= cut)
-                if crossed:
-                    bisect = True
-                    hi = dt
-                    if abs(V_new - cut) < CUTOFF_TOL or (hi - lo) < 1e-12 * max(hi, 1.0):
-                        final = True
-                        break
-                    dt = 0.5 * (lo + hi)
+                crossed = stepping.beyond_cutoff(direction, V_new, cut)
+                dt, outcome = stepping.cutoff_bracket(
+                    bis, dt, crossed, False, V_new, cut, CUTOFF_TOL, 1e-12
+                )
+                if outcome == stepping.RETRY:
                     continue
-                if bisect:
-                    lo = dt
-                    if abs(V_new - cut) < CUTOFF_TOL or (hi - lo) < 1e-12 * max(hi, 1.0):
-                        final = True
-                        break
-                    dt = 0.5 * (lo + hi)
-                    continue
+                if outcome == stepping.ACCEPT_FINAL:
+                    final = True
+                    break
                 if direction != 0 and abs(V_new - V) > dv_max and dt > 1e-6:
                     dt = 0.5 * dt
                     final = False
                     continue
                 break
-            if status != OK:
+            if status != layout.OK:
                 break
             # ---- accept
             stats[3] += 1
@@ -348,31 +304,19 @@ def run_resolved(p, opt, steps, record, ds_max, dv_max, n_nodes, sig_s, eps, uni
             Iprev[:] = Ilast
             Ilast[:] = Inode
             dt_prev = dt
-            fsum, lic, e_mean, dl = aggregate_nodes(st, out, dxl, p[P_ENV], agg)
+            fsum, lic, e_mean, dl = aggregate_nodes(st, out, dxl, p[layout.P_ENV], agg)
             for j in range(N):
                 if direction > 0:
                     n_lith[j] += Inode[j] * dt
                 elif direction < 0:
                     n_deli[j] += -Inode[j] * dt
             xm = lic / max(fsum, 1e-300)
-            accumulate_step(acc, I, dt, V, V_new, p[P_ECE], e_mean, dl, xm)
-            dV = abs(V_new - V)
-            if direction != 0:
-                if dV > 0.0:
-                    dt_next = dt * min(2.0, max(0.2, 0.8 * dv_max / dV))
-                else:
-                    dt_next = 1e300
-            else:
-                dt_next = 2.0 * dt
+            accumulate_step(acc, I, dt, V, V_new, p[layout.P_ECE], e_mean, dl, xm)
+            dt_next = stepping.next_step_limit(dt, abs(V_new - V), dv_max, direction, 2.0 * dt)
             V = V_new
             if record:
-                if n_ts >= ts.shape[0]:
-                    ts2 = np.zeros((2 * ts.shape[0], NTS))
-                    ts2[:n_ts] = ts[:n_ts]
-                    ts = ts2
-                    nt2 = np.zeros((2 * node_ts.shape[0], NODE_NTS, N))
-                    nt2[:n_ts] = node_ts[:n_ts]
-                    node_ts = nt2
+                ts = stepping.with_room(ts, n_ts)
+                node_ts = stepping.with_room(node_ts, n_ts)
                 write_sample(
                     ts[n_ts],
                     t,
@@ -384,7 +328,7 @@ def run_resolved(p, opt, steps, record, ds_max, dv_max, n_nodes, sig_s, eps, uni
                     e_mean,
                     dl,
                     agg,
-                    p[P_ECE],
+                    p[layout.P_ECE],
                     q_net + li_init,
                 )
                 for j in range(N):
@@ -394,14 +338,19 @@ def run_resolved(p, opt, steps, record, ds_max, dv_max, n_nodes, sig_s, eps, uni
                     node_ts[n_ts, 3, j] = out[j].e
                 n_ts += 1
             if final or fsum / N < 1e-4:
-                done = True
-        if status != OK:
+                break
+        if status != layout.OK:
             break
-    if status != OK and status != CAPACITY_ZERO and cur_cycle >= 0 and n_cyc < cyc.shape[0]:
+    if (
+        status != layout.OK
+        and status != layout.CAPACITY_ZERO
+        and cur_cycle >= 0
+        and n_cyc < cyc.shape[0]
+    ):
         # close the interrupted cycle with the data so far
         fsum, lic = close_nodes(st, prof, vol, n_node, n_lith, n_deli, node_cyc[n_cyc], agg)
         close_cycle(acc, agg, fsum / N, lic, q_net + li_init, t)
         cyc[n_cyc] = acc
         n_cyc += 1
-    keep_alive(agg_rec, accs)
+    layout.keep_alive(agg_rec, accs)
     return status, n_ts, ts, node_ts, n_cyc, cyc, node_cyc, last_step, stats

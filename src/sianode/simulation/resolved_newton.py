@@ -13,8 +13,8 @@ import numpy as np
 
 from ..models._jit import compiled
 from .layout import P_D, P_K0
-from .particle import cache_start_ocp
-from .resolved_node import diffusion_factor, diffusion_solve, node_response
+from .particle import cache_start_ocp, diffusion_factor, diffusion_solve
+from .resolved_node import node_response
 
 #: Newton tolerance on the node potential balance [V].
 NEWTON_TOL = 3e-5

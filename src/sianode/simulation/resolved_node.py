@@ -55,43 +55,6 @@ def node_exchange_current(s_kin, k0, eps):
 
 
 @compiled
-def diffusion_factor(vol, area_f, dr, D, dt, fm, fb, fc):
-    """Thomas factorisation of :func:`particle.diffuse`'s matrix for step ``dt`` [s]
-    (multipliers ``fm``, pivots ``fb``, upper diagonal ``fc``); shared by all nodes."""
-    n = vol.size
-    for i in range(n):
-        fb[i] = vol[i] / dt
-        fm[i] = 0.0
-        fc[i] = 0.0
-        if i > 0:
-            g = D * area_f[i] / dr
-            fm[i] = -g
-            fb[i] += g
-        if i < n - 1:
-            g = D * area_f[i + 1] / dr
-            fc[i] = -g
-            fb[i] += g
-    for i in range(1, n):
-        m = fm[i] / fb[i - 1]
-        fm[i] = m
-        fb[i] -= m * fc[i - 1]
-
-
-@compiled
-def diffusion_solve(prof, vol, dt, source, fm, fb, fc, out):
-    """Same arithmetic as :func:`particle.diffuse` with a precomputed factorisation."""
-    n = vol.size
-    for i in range(n):
-        out[i] = vol[i] / dt * prof[i]
-    out[n - 1] += source / dt
-    for i in range(1, n):
-        out[i] -= fm[i] * out[i - 1]
-    out[n - 1] = out[n - 1] / fb[n - 1]
-    for i in range(n - 2, -1, -1):
-        out[i] = (out[i] - fc[i] * out[i + 1]) / fb[i]
-
-
-@compiled
 def blended_ocp(U, sink, s, x_surf, p):
     """End-of-plateau regularisation [V]: a two-phase plateau ends with a jump of the OCP (a
     node's response then has a gap where the implicit solve has no root), so its last
