@@ -9,7 +9,12 @@ import pytest
 
 from sianode.errors import CalculationError
 from sianode.microscopy.reader import read_micrograph
-from sianode.microscopy.segmentation import analyse_particles, analyse_pores, local_thickness
+from sianode.microscopy.segmentation import (
+    analyse_particles,
+    analyse_pores,
+    local_thickness,
+    median_local_thickness,
+)
 
 
 def _discs(shape, centres, radius, bg=50.0, fg=200.0, noise=5.0, seed=0):
@@ -62,6 +67,14 @@ def test_local_thickness_of_strips():
     yy, xx = np.mgrid[0:80, 0:80]
     d = (yy - 40) ** 2 + (xx - 40) ** 2 <= 400
     assert local_thickness(d, n_radii=32)[40, 40] == pytest.approx(40.0, rel=0.05)
+    # the bisection median is not binned: 10 px for the strip (EDT of its middle rows is 5)
+    assert median_local_thickness(m) == pytest.approx(10.0, rel=0.01)
+    # two strips, 6 px (area 6 x 180) and 20 px (area 20 x 180): the area-weighted median
+    # lies in the wide one, 20 px
+    m2 = np.zeros((80, 200), bool)
+    m2[5:11, 10:190] = True
+    m2[40:60, 10:190] = True
+    assert median_local_thickness(m2) == pytest.approx(20.0, rel=0.01)
 
 
 def test_porosity_by_construction():

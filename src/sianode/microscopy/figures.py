@@ -117,14 +117,18 @@ def write_figures(res: MicrographResult, out_dir: str | Path) -> list[str]:
         paths.append(_save(fig, out / f"{stem}_pores.png"))
         fig = Figure(figsize=(6, 4))
         ax = fig.subplots()
-        for vals, lab in ((po.pore_widths, "pores"), (po.wall_widths, "walls")):
+        from .segmentation import local_thickness
+
+        scale = po.block * (mg.pixel_size_nm or 1.0)
+        for phase, lab in ((po.pores, "pores"), (po.solid, "walls")):
+            vals = local_thickness(phase)[phase] * scale if phase is not None else np.array([])
             if vals.size:
                 ax.hist(
                     vals,
                     bins=30,
                     histtype="step",
                     density=True,
-                    label=f"{lab} (median {np.median(vals):.3g} {u})",
+                    label=f"{lab} (16-bin map; median {np.median(vals):.3g} {u})",
                 )
         ax.set_xlabel(f"local thickness [{u}]")
         ax.set_ylabel("area fraction density")
