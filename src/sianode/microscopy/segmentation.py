@@ -185,7 +185,12 @@ def _split_touching(mask: np.ndarray, min_distance: int) -> np.ndarray:
     radius)`` and which are ``min_distance`` apart: two overlapping discs of radius r whose
     neck is narrower than 1.6 r are split, the bumps of one irregular particle are not.
     """
-    from scipy.ndimage import distance_transform_edt, gaussian_filter
+    from scipy.ndimage import (
+        binary_dilation,
+        distance_transform_edt,
+        find_objects,
+        gaussian_filter,
+    )
     from scipy.ndimage import label as nd_label
     from scipy.ndimage import maximum as nd_maximum
     from skimage.morphology import h_maxima
@@ -197,17 +202,26 @@ def _split_touching(mask: np.ndarray, min_distance: int) -> np.ndarray:
         return blobs
     peak_r = np.asarray(nd_maximum(dist, blobs, index=np.arange(1, n + 1)))
     h = max(1.0, 0.2 * float(np.median(peak_r)))
-    maxima = h_maxima(dist, h) & mask
-    if min_distance > 1:
-        from scipy.ndimage import binary_dilation
-
-        maxima = binary_dilation(maxima, iterations=max(1, min_distance // 2)) & mask & (dist >= h)
-    markers, _ = nd_label(maxima)
-    # blobs without a marker (too flat for h) keep one label each
-    missing = np.setdiff1d(np.arange(1, n + 1), np.unique(blobs[markers > 0]))
-    if missing.size:
-        extra = np.isin(blobs, missing)
-        markers[extra] = blobs[extra] + markers.max()
+    markers = np.zeros(mask.shape, dtype=np.int32)
+    nxt = 1
+    # per blob, on its bounding box: h_maxima sorts its whole input
+    for i, sl in enumerate(find_objects(blobs), start=1):
+        own = blobs[sl] == i
+        if peak_r[i - 1] < h + 1:  # no second maximum h above a saddle of >= 1 px
+            markers[sl][own] = nxt
+            nxt += 1
+            continue
+        sub = np.where(own, dist[sl], 0.0)
+        maxima = h_maxima(sub, h).astype(bool) & own
+        if min_distance > 1:
+            maxima = binary_dilation(maxima, iterations=max(1, min_distance // 2)) & own
+        lab, k = nd_label(maxima)
+        if k == 0:
+            markers[sl][own] = nxt
+            nxt += 1
+            continue
+        markers[sl][lab > 0] = lab[lab > 0] + nxt - 1
+        nxt += k
     return watershed(-dist, markers, mask=mask)
 
 
