@@ -152,3 +152,14 @@ def test_bad_options_exit_2(capsys, micro):
     ):
         assert main(argv) == 2
         assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_one_failing_analysis_of_several_is_a_warning(capsys, micro):
+    # the porous section (3.27 nm pixels) has no lattice fringes: alone that is an error...
+    f = str(micro / "After_HAADF_130mm.emi")
+    assert main(["micrograph", f, "--lattice"]) == 2
+    assert "no lattice fringes" in capsys.readouterr().err
+    # ...next to another analysis it is a warning and the other result is kept
+    d = _json(capsys, ["micrograph", f, "--lattice", "--particles", "--json"])
+    assert d["lattice"] is None and d["particles"]["count"] > 0
+    assert any(w.startswith("lattice: not measured") for w in d["warnings"])

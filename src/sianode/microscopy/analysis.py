@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ParameterError
+from ..errors import CalculationError, ParameterError
 from .lattice import LatticeResult
 from .reader import Micrograph, read_micrograph
 from .segmentation import ParticleResult, PoreResult
@@ -112,6 +112,12 @@ def analyse_micrograph(
         Particles brighter than the background (``None``: from the histogram).
     out_dir : path, optional
         Write overlay and histogram figures (PNG) there.
+
+    Raises
+    ------
+    CalculationError
+        When the one analysis asked for cannot be done (no fringes, no particles). With
+        several asked for, a failing one is ``None`` in the result with a warning.
     """
     if crystal is not None and lattice_constant is not None:
         raise ParameterError("give --crystal or --lattice-constant, not both")
@@ -121,6 +127,20 @@ def analyse_micrograph(
     res = MicrographResult(mg, warnings=list(mg.warnings))
     if crystal is not None or lattice_constant is not None:
         lattice = True
+    several = sum((lattice, particles, pores)) > 1
+
+    def attempt(name: str, fn: Any) -> Any:
+        """Run one analysis; with several requested, a failure becomes a warning."""
+        try:
+            out = fn()
+        except CalculationError as exc:
+            if not several:
+                raise
+            res.warnings.append(f"{name}: not measured: {exc}")
+            return None
+        res.warnings.extend(f"{name}: {w}" for w in out.warnings)
+        return out
+
     if lattice:
         from .calibration import parse_length_nm
         from .crystals import get_crystal
@@ -134,18 +154,18 @@ def analyse_micrograph(
                 else parse_length_nm(lattice_constant, "--lattice-constant")
             )
             cr = get_crystal(crystal, a)
-        res.lattice = analyse_lattice(mg.data, mg.pixel_size_nm, cr)
-        res.warnings += [f"lattice: {w}" for w in res.lattice.warnings]
+        res.lattice = attempt("lattice", lambda: analyse_lattice(mg.data, mg.pixel_size_nm, cr))
     if particles:
         from .segmentation import analyse_particles
 
-        res.particles = analyse_particles(mg.data, mg.pixel_size_nm, particle_method, bright)
-        res.warnings += [f"particles: {w}" for w in res.particles.warnings]
+        res.particles = attempt(
+            "particles",
+            lambda: analyse_particles(mg.data, mg.pixel_size_nm, particle_method, bright),
+        )
     if pores:
         from .segmentation import analyse_pores
 
-        res.pores = analyse_pores(mg.data, mg.pixel_size_nm)
-        res.warnings += [f"pores: {w}" for w in res.pores.warnings]
+        res.pores = attempt("pores", lambda: analyse_pores(mg.data, mg.pixel_size_nm))
     if out_dir is not None and (lattice or particles or pores):
         from .figures import write_figures
 
