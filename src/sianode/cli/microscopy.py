@@ -97,12 +97,20 @@ def _print_human(d: dict[str, Any]) -> None:
                 f"angle {s['angle_deg']:6.1f} deg{hkl}"
             )
         if lat["crystal"]:
-            echo(
-                f"  {lat['crystal']}: scale error {_f(lat['scale_error_pct'], '+.2f')} % "
-                f"(± {_f(lat['scale_error_sd_pct'], '.2f')}), ratios within "
-                f"{_f(lat['max_ratio_residual_pct'], '.2f')} %, pixel size from lattice "
-                f"{_f(lat['pixel_size_from_lattice_nm'], '.5g')} nm"
+            parts = []
+            if lat["scale_error_pct"] is not None:
+                dist = lat["distortion_pct"]
+                parts.append(
+                    f"scale error {lat['scale_error_pct']:+.2f} % "
+                    f"(± {_f(lat['scale_error_sd_pct'], '.2f')}"
+                    + (f"; directions differ by {dist:.1f} %)" if dist and dist > 0.5 else ")")
+                )
+            if lat["max_ratio_residual_pct"] is not None:
+                parts.append(f"family ratios within {lat['max_ratio_residual_pct']:.2f} %")
+            parts.append(
+                f"pixel size from lattice {_f(lat['pixel_size_from_lattice_nm'], '.5g')} nm"
             )
+            echo(f"  {lat['crystal']}: " + ", ".join(parts))
     pa = d["particles"]
     if pa is not None:
         lo_hi = pa[f"median_diameter_range_{u}"]

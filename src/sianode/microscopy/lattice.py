@@ -61,6 +61,9 @@ class LatticeResult:
     scale_error_sd_pct: float | None = None
     pixel_size_from_lattice_nm: float | None = None
     max_ratio_residual_pct: float | None = None  #: of the family-mean spacings after scaling
+    #: largest spread between symmetry-equivalent spacings: the scale differs by about this
+    #: much between directions (scan distortion, drift), beyond ``scale_error_sd_pct``
+    distortion_pct: float | None = None
     families: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -89,6 +92,7 @@ class LatticeResult:
             "scale_error_sd_pct": self.scale_error_sd_pct,
             "pixel_size_from_lattice_nm": self.pixel_size_from_lattice_nm,
             "max_ratio_residual_pct": self.max_ratio_residual_pct,
+            "distortion_pct": self.distortion_pct,
             "families": self.families,
             "warnings": list(self.warnings),
         }
@@ -380,6 +384,7 @@ def analyse_lattice(
         res = [abs(f["residual_pct"]) for f in out.families]
         out.max_ratio_residual_pct = max(res) if len(res) >= 2 else None
         spreads = [f["spread_pct"] for f in out.families]
+        out.distortion_pct = max(spreads) if spreads else None
         if spreads and max(spreads) > 1.0:
             out.warnings.append(
                 f"symmetry-equivalent spacings differ by up to {max(spreads):.1f} %: the image "
