@@ -12,7 +12,8 @@
 
 :func:`microscopy_checks` compares them with BJH pore size, BET wall thickness, XRD
 crystallite size and Raman confinement length (agreement: within a factor of 2, the same
-rule as the record's other size check).
+rule as the record's other size check). The keys' canonical units are in
+:data:`sianode.characterisation.material.UNITS`.
 """
 
 from __future__ import annotations
@@ -22,16 +23,7 @@ from typing import Any
 
 from ..errors import ParameterError
 
-__all__ = ["UNITS", "add_micrograph_values", "microscopy_checks"]
-
-#: Keys this module adds to the material record, with their canonical units.
-UNITS: dict[str, str] = {
-    "particle_radius_p10": "um",
-    "particle_radius_p90": "um",
-    "pore_width_micrograph": "nm",
-    "wall_thickness_micrograph": "nm",
-    "porosity_micrograph": "1",
-}
+__all__ = ["add_micrograph_values", "microscopy_checks"]
 
 
 def _result(item: Any, what: str, **kw: Any) -> Any:
