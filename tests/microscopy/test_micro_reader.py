@@ -120,3 +120,18 @@ def test_no_unit_and_reciprocal_units():
         parse_length_nm("-1 nm")
     with pytest.raises(ParameterError):
         parse_length_nm("3 kg")
+
+
+def test_dm_reading_does_not_import_dask(micro):
+    # RosettaSciIO's DM reader imports dask.array (~0.4 s) for lazy loading only; sianode
+    # reads eagerly and defers it (part of the <= 1 s budget of `sianode micrograph`)
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from sianode.microscopy import read_micrograph; "
+        f"read_micrograph({str(micro / 'example_Se_implanted_MoS2.dm3')!r}); "
+        "print('dask.array' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
