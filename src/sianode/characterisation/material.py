@@ -58,6 +58,12 @@ UNITS: dict[str, str] = {
     "usable_pore_fraction": "1",
     "crystalline": "bool",
     "wall_thickness": "nm",
+    # from micrographs (sianode.microscopy.record)
+    "particle_radius_p10": "um",
+    "particle_radius_p90": "um",
+    "pore_width_micrograph": "nm",
+    "wall_thickness_micrograph": "nm",
+    "porosity_micrograph": "1",
 }
 
 #: Skeletal density of crystalline Si [g cm-3] (sianode.constants).
@@ -192,6 +198,8 @@ def build_material(
     typed: dict[str, Any] | None = None,
     pore_model: str = "cylinder",
     density: float = RHO_SI,
+    tem: Any = None,
+    sem: Any = None,
 ) -> Material:
     """Assemble a :class:`Material` from analysis results (or files) and typed-in values.
 
@@ -213,6 +221,10 @@ def build_material(
         Pore shape for the BET-derived pore volume (:func:`sianode.pores.pore_volume`).
     density : float
         Skeletal density [g cm-3].
+    tem, sem : MicrographResult or path, optional
+        Micrographs: ``tem`` of the porous solid gives pore width, wall thickness and
+        porosity; ``sem`` of the particles gives the particle radius and its distribution
+        (:mod:`sianode.microscopy.record`).
     """
     mat = Material(name)
     mat.set(
@@ -303,6 +315,10 @@ def build_material(
                 src,
                 f"Gurvich total pore volume at p/p0 = {res_s.pore_volume_p_rel:.3f} (pyGAPS)",
             )
+    if tem is not None or sem is not None:
+        from ..microscopy.record import add_micrograph_values
+
+        add_micrograph_values(mat, tem=tem, sem=sem)
     for key, val in (typed or {}).items():
         mat.set(key, val, "typed in", "typed in")
     # porosity from BET area and pore diameter (pores.py), unless typed in
@@ -406,4 +422,8 @@ def consistency_report(mat: Material) -> list[ConsistencyCheck]:
         out.append(
             ConsistencyCheck("sizes", sizes, None, "sizes: need at least two of XRD, Raman, BET")
         )
+    if any(k.endswith("_micrograph") or k.startswith("particle_radius_p") for k in mat.values):
+        from ..microscopy.record import microscopy_checks
+
+        out += microscopy_checks(mat)
     return out

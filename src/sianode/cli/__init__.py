@@ -67,6 +67,7 @@ _COMMAND_MODULES = (
     "sianode.cli.simulation",
     "sianode.cli.io",
     "sianode.cli.characterisation",
+    "sianode.cli.microscopy",
     "sianode.cli.report",
     "sianode.cli.sweep",
 )

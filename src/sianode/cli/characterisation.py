@@ -185,6 +185,12 @@ def material_build_command(
     xrd: Annotated[Path | None, typer.Option("--xrd", help="XRD pattern.")] = None,
     raman: Annotated[Path | None, typer.Option("--raman", help="Raman spectrum.")] = None,
     sorption: Annotated[Path | None, typer.Option("--sorption", help="N2 isotherm.")] = None,
+    tem: Annotated[
+        Path | None, typer.Option("--tem", help="TEM/STEM micrograph: pore and wall widths.")
+    ] = None,
+    sem: Annotated[
+        Path | None, typer.Option("--sem", help="SEM/TEM micrograph: particle-size distribution.")
+    ] = None,
     synthesis: Annotated[
         str | None,
         typer.Option(
@@ -235,6 +241,8 @@ def material_build_command(
         synthesis_porosity=synthesis_porosity,
         typed=_parse_typed(set_),
         pore_model=pore_model,
+        tem=tem,
+        sem=sem,
     )
     mat.to_json(out)
     checks = [
