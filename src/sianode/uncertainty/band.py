@@ -22,7 +22,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -148,10 +148,11 @@ def _calibrate_beta(
     cycle: int,
     c0: float,
     options: ModelOptions,
-    tol: float = 1e-6,
+    tol: float = 5e-5,
     max_iter: int = 30,
 ) -> tuple[np.ndarray, list[str], np.ndarray, int]:
-    """``beta`` of every cell such that its retention at ``cycle`` is ``target`` (+-tol).
+    """``beta`` of every cell such that its retention at ``cycle`` is ``target`` (+-tol:
+    5e-5 = 0.005 percentage points, far below the band's resolution).
 
     Retention falls with beta close to ``r = r0 / (1 + c beta)`` (``r0`` without damage;
     for the study's cell, ``r0 / r - 1`` grows as beta^1.0-1.05 over 1e-3-3e-2), so the
@@ -255,15 +256,19 @@ def _calibrate_beta(
 
 
 def _central_rate(
-    study: Study, options: ModelOptions, target: float, cycle: int, calibrate: Callable
+    study: Study,
+    options: ModelOptions,
+    target: float,
+    cycle: int,
+    tab: dict[str, np.ndarray],
+    calibrate: Callable,
 ) -> float:
-    """``c = (r0 / target - 1) / beta`` of the study's own dense cell: the search's first
-    guess (``r0``: its retention without damage)."""
-    from ..calibration import predict
-
+    """``c = (r0 / target - 1) / beta`` of the study's own dense cell (the search's first
+    guess; ``r0``: its retention without damage)."""
     cal = calibrate(study, options=options, material="dense")
-    r0 = predict(replace(cal, value=0.0), study, "dense", options, record=False)
-    ratio = r0.retention_at(cycle) / target - 1.0
+    cell, _ = cell_from_study(study, "dense")
+    res = simulate_batch([cell.replace(beta=0.0)], [tab], options)
+    ratio = _retention(res, cycle)[0] / target - 1.0
     return float(ratio / cal.value) if ratio > 0 and cal.value > 0 else 100.0
 
 
@@ -522,7 +527,7 @@ def prediction_band(
     U, N = saltelli_design(active, n_samples, seed)
     X = np.column_stack([p.ppf(U[:, j]) for j, p in enumerate(active)])
     n = X.shape[0]
-    c0 = _central_rate(study, options, target, cycle, calibrate_dense)
+    c0 = _central_rate(study, options, target, cycle, tabs[calibrate_on], calibrate_dense)
     key = _cache_key(study, priors, n, seed, options)
     folder = _cache_dir(cache_dir) / "band" / key
     beta = np.full(n, np.nan)

@@ -279,7 +279,10 @@ def sample_observables(
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, q: list[float]) -> np.ndarray:
     """Quantiles ``q`` (in [0, 1]) of ``values`` with non-negative ``weights`` (linear
-    interpolation of the weighted empirical CDF at the sample midpoints)."""
+    interpolation of the weighted empirical CDF at the sample midpoints; samples of zero
+    weight take no part)."""
+    keep = weights > 0
+    values, weights = values[keep], weights[keep]
     order = np.argsort(values)
     v, w = values[order], weights[order]
     cw = np.cumsum(w)
