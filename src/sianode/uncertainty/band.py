@@ -146,7 +146,7 @@ def _calibrate_beta(
     tab: dict[str, np.ndarray],
     target: float,
     cycle: int,
-    c0: float,
+    c0: float | np.ndarray,
     options: ModelOptions,
     tol: float = 5e-5,
     max_iter: int = 30,
@@ -157,13 +157,13 @@ def _calibrate_beta(
     Retention falls with beta close to ``r = r0 / (1 + c beta)`` (``r0`` without damage;
     for the study's cell, ``r0 / r - 1`` grows as beta^1.0-1.05 over 1e-3-3e-2), so the
     search solves ``y(u) = log(r0 / r - 1) = log(r0 / target - 1)`` in ``u = log beta``:
-    first guess ``c = c0`` (the study's own cell), secant steps (initial slope 1) until the
+    first guess ``c = c0`` (per cell or one value), secant steps (initial slope 1) until the
     root is bracketed, then Illinois. A sample whose first lithiation cannot start, that
     keeps less than the target without damage, or that needs beta > :data:`BETA_MAX`
     fails with that reason.
 
     Returns (beta, reasons ("" = calibrated), cycle rows at the accepted beta, number of
-    simulations)."""
+    simulations, fitted c = (r0 / target - 1) / beta)."""
     n = len(cells)
     reasons = [""] * n
     rows = np.full((n, 2, K.NCY), np.nan)
@@ -194,7 +194,8 @@ def _calibrate_beta(
             active[i] = False
     with np.errstate(divide="ignore", invalid="ignore"):
         y_t = np.log(r0 / target - 1.0)
-    u = np.where(active, y_t - np.log(c0), 0.0)  # y = u + log c with c = c0
+    c_guess = np.broadcast_to(np.asarray(c0, dtype=float), (n,))
+    u = np.where(active, y_t - np.log(c_guess), 0.0)  # y = u + log c
     lo, glo = np.full(n, -np.inf), np.full(n, np.nan)  # g > 0: beta too small
     hi, ghi = np.full(n, np.inf), np.full(n, np.nan)
     prev_u, prev_g = np.full(n, np.nan), np.full(n, np.nan)
@@ -252,7 +253,45 @@ def _calibrate_beta(
             u[i] = nu
     for i in np.flatnonzero(active):
         reasons[i] = f"calibration: no convergence in {max_iter} iterations"
-    return beta, reasons, rows, n_sim
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c_fit = (r0 / target - 1.0) / beta
+    return beta, reasons, rows, n_sim, c_fit
+
+
+def _calibrate_grouped(
+    cells: list[CellParameters],
+    group_pos: np.ndarray,
+    tab: dict[str, np.ndarray],
+    target: float,
+    cycle: int,
+    c0: float,
+    options: ModelOptions,
+) -> tuple[np.ndarray, list[str], np.ndarray, int]:
+    """:func:`_calibrate_beta` for a Saltelli design: the rows of a group (A, AB_1..AB_D,
+    B) differ from their group's first row (A) in one input (B: in all), so A is
+    calibrated first and its fitted ``c`` is the first guess of the rest of its group
+    (about one batch fewer than starting from the study cell's ``c``)."""
+    n = len(cells)
+    anchor = np.flatnonzero(group_pos == 0)
+    rest = np.flatnonzero(group_pos != 0)
+    beta = np.full(n, np.nan)
+    reasons = [""] * n
+    rows = np.full((n, 2, K.NCY), np.nan)
+    b_a, r_a, rows_a, k_a, c_a = _calibrate_beta(
+        [cells[i] for i in anchor], tab, target, cycle, c0, options
+    )
+    c_of = dict(zip(anchor.tolist(), c_a))
+    guess = np.array([c_of.get(int(i - group_pos[i]), np.nan) for i in rest])
+    guess = np.where(np.isfinite(guess) & (guess > 0), guess, c0)
+    b_r, r_r, rows_r, k_r, _ = _calibrate_beta(
+        [cells[i] for i in rest], tab, target, cycle, guess, options
+    )
+    for idx, b, r, rw in ((anchor, b_a, r_a, rows_a), (rest, b_r, r_r, rows_r)):
+        beta[idx] = b
+        rows[idx] = rw
+        for j, i in enumerate(idx):
+            reasons[i] = r[j]
+    return beta, reasons, rows, k_a + k_r
 
 
 def _central_rate(
@@ -536,6 +575,8 @@ def prediction_band(
     rows = {m: np.full((n, 2, K.NCY), np.nan) for m in bases}
     cells: dict[str, list[CellParameters | None]] = {m: [None] * n for m in bases}
     n_sim = 0
+    group = len(active) + 2  # rows per Saltelli group; chunks hold whole groups
+    chunk = max(group, chunk // group * group)
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
         built: dict[str, list[CellParameters]] = {m: [] for m in bases}
@@ -550,8 +591,14 @@ def prediction_band(
             b_c, r_c, reas = z["beta"], z["retention"], [str(s) for s in z["reasons"]]
             rows_c = {m: z[f"rows_{m}"] for m in bases}
         else:
-            b_c, reas, rows_d, k = _calibrate_beta(
-                built[calibrate_on], tabs[calibrate_on], target, cycle, c0, options
+            b_c, reas, rows_d, k = _calibrate_grouped(
+                built[calibrate_on],
+                np.arange(start, stop) % group,
+                tabs[calibrate_on],
+                target,
+                cycle,
+                c0,
+                options,
             )
             n_sim += k
             ok = np.flatnonzero(np.isfinite(b_c))
