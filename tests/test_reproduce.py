@@ -44,6 +44,24 @@ def test_outputs_and_summary_keys(report):
     assert not list(report.glob(".sianode-tmp-*"))
 
 
+def test_prior_band_fields(report):
+    """issue 14 E: the band's fields, from at least 1000 samples, beside v0.1's blind record
+    (README.md at e1911caf: 33.8 %, 25.4-39.0 %)."""
+    s = json.loads((report / "summary.json").read_text())
+    n = s["nanoporous"]
+    assert n["band_samples"] >= 1000
+    assert 0 <= n["band_failed_fraction"] <= 1
+    assert s["blind_record"]["retention_pct"] == 33.8
+    assert s["blind_record"]["retention_band_pct"] == [25.4, 39.0]
+    assert s["blind_record"]["commit"].startswith("e1911caf")
+    ranking = s["measurement_ranking"]
+    assert all(set(r) == {"measurement", "band_width_reduction_pct"} for r in ranking)
+    red = [r["band_width_reduction_pct"] for r in ranking]
+    assert red == sorted(red, reverse=True)
+    assert {"sobol", "priors", "failure_reasons"} <= set(s["band"])
+    assert (report / "band.png").stat().st_size > 0
+
+
 def test_parquet_uses_bdf_columns(report):
     import pandas as pd
 
@@ -123,8 +141,9 @@ def test_report_renders_in_a_real_browser(report, tmp_path):
         [browser, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120
     )
     assert dom.returncode == 0, dom.stderr[-500:]
-    assert dom.stdout.count("<img") == 4
+    assert dom.stdout.count("<img") == 5  # 4 study figures + the prior band (issue 14)
     assert 'id="numbers"' in dom.stdout and 'id="provenance"' in dom.stdout
+    assert 'id="sobol"' in dom.stdout and 'id="measurement-ranking"' in dom.stdout
     console_errors = [
         ln for ln in dom.stderr.splitlines() if "CONSOLE" in ln and "ERROR" in ln.upper()
     ]
@@ -156,7 +175,7 @@ def test_report_renders_in_a_real_browser(report, tmp_path):
     m = re.search(r'<pre id="out">(.*?)</pre>', chk.stdout)
     assert m, chk.stdout[-500:]
     sizes = json.loads(m.group(1))
-    assert len(sizes) == 4 and all(ok and w > 100 and h > 100 for ok, w, h in sizes), sizes
+    assert len(sizes) == 5 and all(ok and w > 100 and h > 100 for ok, w, h in sizes), sizes
     shot = tmp_path / "report.png"
     subprocess.run(
         [browser, *flags, f"--screenshot={shot}", "--window-size=1200,3000", url],
