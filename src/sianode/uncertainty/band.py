@@ -483,12 +483,9 @@ def _cache_key(study: Study, priors: list[Prior], n: int, seed: int, opts: Model
     h.update(repr([(p.label, p.distribution, p.low, p.high, p.mode) for p in priors]).encode())
     h.update(repr((n, seed, opts)).encode())
     pkg = Path(__file__).resolve().parent.parent
-    for sub in ("models", "simulation", "uncertainty"):
-        for src in sorted((pkg / sub).glob("*.py")):
-            h.update(src.read_bytes())
-    for name in ("cell.py", "calibration.py", "design.py"):
-        if (pkg / name).exists():
-            h.update((pkg / name).read_bytes())
+    for src in sorted(pkg.rglob("*.py")):  # any code change: a fresh run (cheap, safe)
+        h.update(src.relative_to(pkg).as_posix().encode())
+        h.update(src.read_bytes())
     return h.hexdigest()[:20]
 
 
