@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from .._cli_util import jsonable
 from ..calibration import calibrate_dense, predict, sensitivity_band
 from ..design import design_from_study
 from ..pores import wall_thickness
@@ -29,7 +28,7 @@ from ..study import Study, load_study
 from ..synthesis import synthesis_from_study
 from ..units import to_unit
 from . import html as H
-from .writer import AtomicDir
+from .writer import AtomicDir, jsonable
 
 __all__ = ["reproduce", "STAGES"]
 
