@@ -45,6 +45,44 @@ def test_cells_for_sample_equal_the_study_path(study):
     assert cells["dense"].wall_size == pytest.approx(3.4e-6)
 
 
+def _study_path_cells(study, sample):
+    """Cells the slow, obvious way: derived inputs typed into a copy of the study, the rest
+    as overrides of cell_from_study."""
+    raw = copy.deepcopy(study.raw)
+    out = {}
+    for m in ("dense", "nanoporous"):
+        over = {}
+        for p, v in sample.items():
+            if p.pending or not p.applies_to(m):
+                continue
+            if p.key == "composite_relative_density":
+                raw["cell"]["composite_relative_density"] = float(v)
+            elif p.key == "particle_radius":
+                raw["materials"][m]["particle_radius"] = f"{float(v) * 1e6!r} um"
+            elif p.key == "porosity":
+                raw["materials"][m]["porosity"] = float(v)
+            else:
+                over[p.key] = float(v)
+        out[m] = cell_from_study(Study(raw=raw, path=study.path), m, **over)[0]
+    return out
+
+
+def test_cells_for_sample_equal_the_study_path_across_the_priors(study):
+    """Every prior of the table at once, several rows of the design."""
+    from sianode.uncertainty.band import saltelli_design
+
+    priors = load_priors()
+    active = [p for p in priors if not p.pending]
+    U, _ = saltelli_design(active, 8, seed=3)
+    bases = _bases(study, ("dense", "nanoporous"))
+    for row in U[:: max(1, len(U) // 5)]:
+        sample = {p: p.ppf(np.array([u]))[0] for p, u in zip(active, row)}
+        fast = _cells_for_sample(study, sample, bases)
+        slow = _study_path_cells(study, sample)
+        for m in fast:
+            np.testing.assert_allclose(fast[m].to_vector(), slow[m].to_vector(), rtol=1e-12)
+
+
 def test_point_priors_collapse_to_one_calibration_and_prediction(study, tmp_path):
     """Every prior a point: all samples are one cell, and the band's median equals
     calibrate_dense (brentq) + predict for that cell. Values chosen off the study defaults
