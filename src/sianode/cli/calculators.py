@@ -376,7 +376,7 @@ def pores_command(
         WALL_MODELS,
         pore_volume,
         pore_volume_from_porosity,
-        porosity_from_pore_volume,
+        porosity_from_bet,
         wall_thickness,
     )
     from ..units import to_unit
@@ -408,8 +408,10 @@ def pores_command(
 
     models = {}
     for m in PORE_MODELS:
-        vp = pore_volume(s, dp, m)
-        models[m] = {"pore_volume_cm3_per_g": vp, "porosity": porosity_from_pore_volume(vp, rho)}
+        models[m] = {
+            "pore_volume_cm3_per_g": pore_volume(s, dp, m),
+            "porosity": porosity_from_bet(s, dp, m, rho),
+        }
     walls = {shape: wall_thickness(s, shape, rho) for shape in WALL_MODELS}
     out: dict[str, Any] = {
         "material": name,

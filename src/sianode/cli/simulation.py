@@ -33,7 +33,7 @@ def simulate_command(
     import json
 
     from ..calibration import calibrate_dense
-    from ..simulation import CellParameters, cell_from_study
+    from ..cell import CellParameters, build_cell
     from ..simulation import simulate as run
     from ..study import load_study
 
@@ -48,7 +48,7 @@ def simulate_command(
     else:
         if beta is None:
             beta = calibrate_dense(study).value
-        cell, _ = cell_from_study(study, material, material_file, beta=beta)
+        cell, _ = build_cell(study, material, material_file, beta=beta)
     text = protocol.replace(";", "\n") if protocol else study.section("protocol")["text"]
     comp = cell.si_mass * 1e3 / float(study.section("cell").get("composition", {}).get("Si", 1.0))
     res = run(cell, text, n_cycles=cycles, record=True, composite_mass_g=comp)
@@ -122,13 +122,13 @@ def calibrate_command(
     import pandas as pd
 
     from ..calibration import fit_to_cycles
+    from ..cell import build_cell
     from ..cycling import cycle_table
     from ..io import read
-    from ..simulation import cell_from_study
     from ..study import load_study
 
     study = load_study(config)
-    cell, _ = cell_from_study(study, material)
+    cell, _ = build_cell(study, material)
     tables = []
     for f in files:
         data, _meta = read(f)

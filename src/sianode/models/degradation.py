@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..constants import FARADAY
 from ._jit import physics
 
 DAMAGE_OPTIONS = ("none", "strain")
@@ -83,8 +84,6 @@ def oxide_charge(surface_area: float, thickness: float, li_per_sio2: float = LI_
     -----
     0.5 nm on 213 m2/g with 4 Li per SiO2 gives ~420 mAh per g Si (physics.md 3.8).
     """
-    from ..constants import FARADAY
-
     return surface_area * thickness * RHO_SIO2 / M_SIO2 * li_per_sio2 * FARADAY
 
 
@@ -98,4 +97,4 @@ INTERPHASE_LI_CONCENTRATION = 52600.0
 def interphase_charge_per_area(thickness):
     """Charge to grow a Li2S/Li3P interphase of ``thickness`` [m] per unit area [C m-2]:
     ``d c_Li F`` with c_Li = 52 600 mol m-3 (10 nm -> 0.0507 C/m2)."""
-    return thickness * 52600.0 * 96485.33212
+    return thickness * INTERPHASE_LI_CONCENTRATION * FARADAY

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..constants import FARADAY, GAS_CONSTANT
 from ._jit import physics
 
 #: Regularisation of i0 near s = 0 and s = 1 [-]: i0 never falls below ~0.1 k0, so a pristine
@@ -57,7 +58,7 @@ def butler_volmer_overpotential(j, i0, temperature):
     float or array
         eta [V]. At j = 2 i0 sinh(1), eta = 2RT/F = 52.2 mV at 303.15 K.
     """
-    return 2.0 * 8.314462618 * temperature / 96485.33212 * np.arcsinh(j / (2.0 * i0))
+    return 2.0 * GAS_CONSTANT * temperature / FARADAY * np.arcsinh(j / (2.0 * i0))
 
 
 @physics

@@ -14,21 +14,27 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from numba import njit, prange
+from numba import prange
 
+from ..models._jit import compiled
 from . import kernel as K
+from .layout import CYCLE_DTYPE, cycle_table
 from .parameters import CellParameters, ModelOptions
 from .reduced import DEFAULT_DS_MAX, DEFAULT_DV_MAX, _cycles_frame
 
 __all__ = ["BatchResult", "simulate_batch"]
 
 
-@njit(parallel=True, cache=True)
-def _run_many(P, O, kind, current, cutoff, duration, cycle, offsets, ds_max, dv_max, max_cyc):
+@compiled(parallel=True)
+def _run_many(
+    P, O, kind, current, cutoff, duration, cycle, offsets, ds_max, dv_max, out, dead_fraction
+):
+    """Run design i's step table ``offsets[i]:offsets[i+1]`` into ``out[i]`` (per-cycle
+    records, preallocated); returns (status codes, cycles stored) per design."""
     n = P.shape[0]
+    max_cyc = out.shape[1]
     status = np.zeros(n, dtype=np.int64)
     ncyc = np.zeros(n, dtype=np.int64)
-    out = np.zeros((n, max_cyc, K.NCY))
     for i in prange(n):
         a, b = offsets[i], offsets[i + 1]
         st, _n_ts, _ts, nc, cyc, _last = K.run_kernel(
@@ -42,12 +48,13 @@ def _run_many(P, O, kind, current, cutoff, duration, cycle, offsets, ds_max, dv_
             False,
             ds_max,
             dv_max,
+            dead_fraction,
         )
         status[i] = st
         m = min(nc, max_cyc)
         ncyc[i] = m
         out[i, :m] = cyc[:m]
-    return status, ncyc, out
+    return status, ncyc
 
 
 @dataclass
@@ -172,7 +179,8 @@ def simulate_batch(
     if not cells and not protocols:
         return BatchResult.empty(composite_mass_g)
     P, O, offsets, cat, max_cyc = pack_designs(cells, protocols, options)
-    st, nc, out = _run_many(
+    out = np.zeros((len(cells), max_cyc), CYCLE_DTYPE)
+    st, nc = _run_many(
         P,
         O,
         cat["kind"],
@@ -183,14 +191,15 @@ def simulate_batch(
         offsets,
         ds_max,
         dv_max,
-        max_cyc,
+        out,
+        K.DEAD_CAPACITY_FRACTION,
     )
     texts = [K.STATUS_TEXT.get(int(s), f"status {int(s)}") for s in st]
     return BatchResult(
         status=texts,
         status_code=st,
         n_cycles=nc,
-        raw=out,
+        raw=cycle_table(out),
         cells=list(cells),
         composite_mass_g=composite_mass_g,
     )

@@ -13,6 +13,7 @@ from ..errors import CalculationError, ParameterError
 from ..metrics import summarise_cycles
 from ..protocol import Protocol, parse_protocol
 from . import kernel as K
+from .layout import cycle_table
 from .parameters import CellParameters, ModelOptions
 
 __all__ = ["Result", "simulate", "simulate_arrays", "DEFAULT_DS_MAX", "DEFAULT_DV_MAX"]
@@ -97,8 +98,9 @@ def simulate_arrays(
         record,
         ds_max,
         dv_max,
+        K.DEAD_CAPACITY_FRACTION,
     )
-    return int(status), (ts[:n_ts] if record else None), cyc[:n_cyc], int(last)
+    return int(status), (ts[:n_ts] if record else None), cycle_table(cyc[:n_cyc]), int(last)
 
 
 def _timeseries_frame(ts: np.ndarray, counter_potential: float) -> pd.DataFrame:

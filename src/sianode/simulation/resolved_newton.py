@@ -1,0 +1,233 @@
+"""Newton solve of the resolved model's current distribution over one time step.
+
+The node currents ``I_j`` and the cell voltage ``V`` solve, at the *end* of the step
+(backward Euler), ``V + (Mo I)_j - phi_e0 + G_j(I_j) = 0`` for every node j with
+``sum_j I_j = I``: ``Mo`` holds the ohmic drops between the separator face, the nodes and
+the current collector (:func:`ohmic_matrix`), ``G_j`` the node's OCP, kinetic and film
+terms (:func:`sianode.simulation.resolved_node.node_response`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..models._jit import compiled
+from .layout import P_D, P_K0
+from .particle import cache_start_ocp, diffusion_factor, diffusion_solve
+from .resolved_node import node_response
+
+#: Newton tolerance on the node potential balance [V].
+NEWTON_TOL = 3e-5
+
+
+@compiled
+def ohmic_matrix(n, dx, area, sig_e, sig_s, Mo):
+    """Matrix ``Mo`` with ``(Mo I)_j`` = ionic drop from the separator face to node j plus the
+    electronic drop from node j to the collector [V], for node currents ``I`` [A].
+
+    ``sig_e`` [S m-1] per node (effective); ``sig_s`` [S m-1] effective (<= 0: ideal)."""
+    cur = np.zeros(n)
+    pe = np.zeros(n)
+    ps = np.zeros(n)
+    for k in range(n):
+        cur[:] = 0.0
+        cur[k] = 1.0
+        tot = 1.0
+        # electrolyte: E_j = sum_{m>j} I_m
+        h0 = dx / (2.0 * sig_e[0] * area)
+        pe[0] = h0 * (tot - cur[0] / 4.0)
+        e_sum = tot - cur[0]
+        for j in range(n - 1):
+            hj = dx / (2.0 * sig_e[j] * area)
+            hj1 = dx / (2.0 * sig_e[j + 1] * area)
+            pe[j + 1] = pe[j] + hj * (e_sum + cur[j] / 4.0) + hj1 * (e_sum - cur[j + 1] / 4.0)
+            e_sum -= cur[j + 1]
+        if sig_s > 0.0:
+            hs = dx / (2.0 * sig_s * area)
+            ps[n - 1] = hs * (tot - cur[n - 1] / 4.0)
+            s_sum = tot - cur[n - 1]  # sum_{m <= n-2}
+            for j in range(n - 2, -1, -1):
+                ps[j] = ps[j + 1] + hs * (s_sum - cur[j] / 4.0) + hs * (s_sum + cur[j + 1] / 4.0)
+                s_sum -= cur[j]
+        for j in range(n):
+            Mo[j, k] = pe[j] + ps[j]
+
+
+@compiled
+def solve_dense(A, b, x):
+    """Solve ``A x = b`` by Gaussian elimination with partial pivoting (A, b overwritten)."""
+    n = b.size
+    for c in range(n):
+        piv = c
+        big = abs(A[c, c])
+        for r in range(c + 1, n):
+            if abs(A[r, c]) > big:
+                big = abs(A[r, c])
+                piv = r
+        if piv != c:
+            for k in range(n):
+                tmp = A[c, k]
+                A[c, k] = A[piv, k]
+                A[piv, k] = tmp
+            tmp = b[c]
+            b[c] = b[piv]
+            b[piv] = tmp
+        d = A[c, c]
+        if d == 0.0:
+            d = 1e-300
+        for r in range(c + 1, n):
+            m = A[r, c] / d
+            if m != 0.0:
+                for k in range(c, n):
+                    A[r, k] -= m * A[c, k]
+                b[r] -= m * b[c]
+    for r in range(n - 1, -1, -1):
+        s = b[r]
+        for k in range(r + 1, n):
+            s -= A[r, k] * x[k]
+        d = A[r, r]
+        if d == 0.0:
+            d = 1e-300
+        x[r] = s / d
+
+
+@compiled
+def solve_step(nodes, Inode, I, dt, direction, phi_e0, Mo, p, opt, c, grid, out, work, stats):
+    """Solve the end-of-step current distribution (backward Euler) by Newton.
+
+    ``nodes`` = (st, prof, st0, prof0): node states and profiles, advanced in place from the
+    step's start (st0, prof0). On entry ``Inode`` [A] holds the initial guess; on exit the
+    solution. ``c``: per-node constants (:class:`NodeConstants`); ``grid`` = (vol, area_f,
+    dr, dg) of the radial grid; ``out``: per-node ``NODE_OUT_DTYPE`` records (one more as scratch); ``work`` =
+    (wk, Jm, dbase) work arrays (12 x max(n+1, shells), (n+1) x (n+1), n x shells);
+    ``stats``: solves, Newton iterations, finite-difference Jacobians. Returns (V, converged).
+    """
+    st, prof, st0, prof0 = nodes
+    wk, Jm, dbase = work
+    vol, area_f, dr, dg = grid
+    n = Inode.size
+    Fv = wk[2, : n + 1]
+    rhs = wk[3, : n + 1]
+    mi = wk[4, :n]
+    sol = wk[5, : n + 1]
+    no_pre = wk[0, :0]
+    # make the guess meet the total
+    s = 0.0
+    for j in range(n):
+        s += Inode[j]
+    for j in range(n):
+        Inode[j] += (I - s) / n
+    # current scale [A]: applied current per node, or (rests) the node exchange current
+    scale = max(abs(I) / n, 1e-3 * p[P_K0] * c.a_contact)
+    V = 0.0
+    stats[0] += 1
+    ns = prof.shape[1]
+    use_pre = ns > 1 and dt > 0.0
+    for j in range(n):
+        cache_start_ocp(st0[j], prof0[j], direction, p, opt)
+    if use_pre:
+        fm = wk[6, :ns]
+        fb = wk[7, :ns]
+        fc = wk[8, :ns]
+        diffusion_factor(vol, area_f, dr, p[P_D], dt, fm, fb, fc)
+        for j in range(n):
+            diffusion_solve(prof0[j], vol, dt, 0.0, fm, fb, fc, dbase[j])
+        wk[9, :ns] = 0.0
+        diffusion_solve(wk[9, :ns], vol, dt, 1.0, fm, fb, fc, dg)
+    res = 1e300
+    for it in range(61):
+        stats[1] += 1
+        # residual at Inode
+        for j in range(n):
+            st[j] = st0[j]
+            prof[j, :] = prof0[j, :]
+            node_response(
+                st[j],
+                prof[j],
+                Inode[j],
+                dt,
+                direction,
+                p,
+                opt,
+                c,
+                grid,
+                dbase[j] if use_pre else no_pre,
+                out[j],
+            )
+        for j in range(n):
+            acc = 0.0
+            for k in range(n):
+                acc += Mo[j, k] * Inode[k]
+            mi[j] = acc
+        if it == 0:  # V from the mean balance
+            V = 0.0
+            for j in range(n):
+                V += phi_e0 - mi[j] - out[j].G
+            V /= n
+        res = 0.0
+        for j in range(n):
+            Fv[j] = V + mi[j] - phi_e0 + out[j].G
+            if abs(Fv[j]) > res:
+                res = abs(Fv[j])
+        if res < NEWTON_TOL or it == 60:
+            break
+        d = wk[1, :n]
+        for j in range(n):
+            d[j] = out[j].dG
+        if it >= 5:
+            # slow convergence (plateau ends, clipped OCP): finite-difference diagonal
+            stats[2] += 1
+            for j in range(n):
+                dI = 1e-7 * max(abs(Inode[j]), scale)
+                st[j] = st0[j]
+                prof[j, :] = prof0[j, :]
+                gp = node_response(
+                    st[j],
+                    prof[j],
+                    Inode[j] + dI,
+                    dt,
+                    direction,
+                    p,
+                    opt,
+                    c,
+                    grid,
+                    dbase[j] if use_pre else no_pre,
+                    out[n],  # scratch record
+                )
+                d[j] = (gp - out[j].G) / dI
+        for j in range(n):
+            if not d[j] > 0.0:
+                d[j] = 1e-6 / scale  # flat or clipped response: keep the system solvable
+        for r in range(n):
+            for k in range(n):
+                Jm[r, k] = Mo[r, k]
+            Jm[r, r] += d[r]
+            Jm[r, n] = 1.0
+            rhs[r] = -Fv[r]
+        for k in range(n):
+            Jm[n, k] = 1.0
+        Jm[n, n] = 0.0
+        rhs[n] = 0.0
+        solve_dense(Jm, rhs, sol)
+        # damped update: limit the change of any node current
+        lam = 1.0
+        big = 0.0
+        for j in range(n):
+            if abs(sol[j]) > big:
+                big = abs(sol[j])
+        big_i = 0.0
+        for j in range(n):
+            big_i = max(big_i, abs(Inode[j]))
+        lim = 4.0 * max(abs(I), scale * n, big_i)
+        if big > lim:
+            lam = lim / big
+        for j in range(n):
+            Inode[j] += lam * sol[j]
+        V += lam * sol[n]
+        # keep sum(I_j) = I to round-off (the elimination leaves a small residual)
+        s = 0.0
+        for j in range(n):
+            s += Inode[j]
+        for j in range(n):
+            Inode[j] += (I - s) / n
+    return V, res < 10.0 * NEWTON_TOL
