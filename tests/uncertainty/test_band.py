@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sianode.calibration import calibrate_dense, predict
-from sianode.simulation.cells import cell_from_study
+from sianode.cell import build_cell
 from sianode.study import Study
 from sianode.uncertainty import BLIND_RECORD, load_priors, prediction_band
 from sianode.uncertainty.band import _bases, _cells_for_sample
@@ -20,9 +20,18 @@ def _point(label: str, key: str, value: float, materials: tuple[str, ...] = ()) 
     return Prior(label, key, "uniform", value, value, "1", "1", "estimate", materials=materials)
 
 
-def test_cells_for_sample_equal_the_study_path(study):
+def _build_cell_path(study, sample):
+    """Cells the one obvious way: sianode.cell.build_cell with the sample as overrides."""
+    out = {}
+    for m in ("dense", "nanoporous"):
+        over = {p.key: float(v) for p, v in sample.items() if not p.pending and p.applies_to(m)}
+        out[m] = build_cell(study, m, **over)[0]
+    return out
+
+
+def test_cells_for_sample_equal_build_cell(study):
     """The fast path (geometry and derived descriptors recomputed per sample) equals
-    cell_from_study on a study with the derived inputs typed in."""
+    build_cell with the same overrides; the dense wall follows the radius (2 R)."""
     by = {p.label: p for p in load_priors()}
     sample = {
         by["particle_radius[dense]"]: 1.7e-6,
@@ -33,52 +42,27 @@ def test_cells_for_sample_equal_the_study_path(study):
         by["damage_exponent"]: 2.5,
     }
     cells = _cells_for_sample(study, sample, _bases(study, ("dense", "nanoporous")))
-    raw = copy.deepcopy(study.raw)
-    raw["materials"]["dense"]["particle_radius"] = "1.7 um"
-    raw["materials"]["nanoporous"]["particle_radius"] = "3.0 um"
-    raw["materials"]["nanoporous"]["porosity"] = 0.40
-    raw["cell"]["composite_relative_density"] = 0.90
-    mod = Study(raw=raw, path=study.path)
+    ref = _build_cell_path(study, sample)
     for m in ("dense", "nanoporous"):
-        ref, _ = cell_from_study(mod, m, k0=0.5, damage_exponent=2.5)
-        np.testing.assert_allclose(cells[m].to_vector(), ref.to_vector(), rtol=1e-12)
+        np.testing.assert_allclose(cells[m].to_vector(), ref[m].to_vector(), rtol=1e-12)
     assert cells["dense"].wall_size == pytest.approx(3.4e-6)
+    assert (
+        cells["nanoporous"].electrode_thickness
+        != _bases(study, ("nanoporous",))["nanoporous"].cell.electrode_thickness
+    )
 
 
-def _study_path_cells(study, sample):
-    """Cells the slow, obvious way: derived inputs typed into a copy of the study, the rest
-    as overrides of cell_from_study."""
-    raw = copy.deepcopy(study.raw)
-    out = {}
-    for m in ("dense", "nanoporous"):
-        over = {}
-        for p, v in sample.items():
-            if p.pending or not p.applies_to(m):
-                continue
-            if p.key == "composite_relative_density":
-                raw["cell"]["composite_relative_density"] = float(v)
-            elif p.key == "particle_radius":
-                raw["materials"][m]["particle_radius"] = f"{float(v) * 1e6!r} um"
-            elif p.key == "porosity":
-                raw["materials"][m]["porosity"] = float(v)
-            else:
-                over[p.key] = float(v)
-        out[m] = cell_from_study(Study(raw=raw, path=study.path), m, **over)[0]
-    return out
-
-
-def test_cells_for_sample_equal_the_study_path_across_the_priors(study):
+def test_cells_for_sample_equal_build_cell_across_the_priors(study):
     """Every prior of the table at once, several rows of the design."""
     from sianode.uncertainty.band import saltelli_design
 
-    priors = load_priors()
-    active = [p for p in priors if not p.pending]
+    active = [p for p in load_priors() if not p.pending]
     U, _ = saltelli_design(active, 8, seed=3)
     bases = _bases(study, ("dense", "nanoporous"))
     for row in U[:: max(1, len(U) // 5)]:
         sample = {p: p.ppf(np.array([u]))[0] for p, u in zip(active, row)}
         fast = _cells_for_sample(study, sample, bases)
-        slow = _study_path_cells(study, sample)
+        slow = _build_cell_path(study, sample)
         for m in fast:
             np.testing.assert_allclose(fast[m].to_vector(), slow[m].to_vector(), rtol=1e-12)
 

@@ -28,13 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from ..design import electrode_geometry
+from ..cell import CellParameters, ModelOptions, build_cell, electrode_geometry
+from ..constants import RHO_SI_G_CM3
 from ..errors import ParameterError
 from ..protocol import parse_protocol
 from ..simulation import kernel as K
 from ..simulation.batch import simulate_batch
-from ..simulation.cells import RHO_SI, cell_from_study
-from ..simulation.parameters import CellParameters, ModelOptions
 from ..study import Study, load_study
 from ..units import to_unit
 from .measurements import rank_measurements, sample_observables
@@ -74,7 +73,7 @@ def _bases(study: Study, materials: tuple[str, ...]) -> dict[str, _Base]:
     c = study.section("cell")
     out = {}
     for m in materials:
-        cell, prov = cell_from_study(study, m)
+        cell, prov = build_cell(study, m)
         fractions = dict(c.get("composition", {}))
         out[m] = _Base(
             cell=cell,
@@ -94,13 +93,14 @@ def _cells_for_sample(
     """Every material's cell for one sample of the priors: the ONE place a sample becomes
     cells.
 
-    Equal to ``cell_from_study`` on the study with the derived keys typed in
-    (``composite_relative_density`` in ``[cell]``, ``porosity`` and ``particle_radius``
-    in ``[materials.X]``) and the other keys as overrides (tests/uncertainty check this),
-    but without re-reading the study for every sample: the electrode geometry comes from
-    :func:`sianode.design.electrode_geometry`, and a material without a BET area gets the
+    Equal to :func:`sianode.cell.build_cell` ``(study, material, **sample)`` (tests in
+    tests/uncertainty check it over the whole prior table), without re-reading the study
+    for every sample (build_cell takes ~5 ms a call, a third of a sample's simulations):
+    from the material's study cell (built once by build_cell), the electrode geometry
+    follows a sampled porosity or composite relative density through
+    :func:`sianode.cell.electrode_geometry`, and a material without a BET area gets the
     wall size and external area of dense spheres of the sampled radius, as
-    :func:`sianode.simulation.material_descriptors` derives them.
+    :func:`sianode.cell.material_descriptors` derives them.
     """
     out = {}
     for mat, b in bases.items():
@@ -120,7 +120,7 @@ def _cells_for_sample(
         if "particle_radius" in over and not b.has_bet:
             r_um = over["particle_radius"] * 1e6
             over["wall_size"] = 2e3 * r_um * 1e-9
-            over["surface_area"] = 3.0 / (RHO_SI * 1e6 * r_um * 1e-6) * 1e3
+            over["surface_area"] = 3.0 / (RHO_SI_G_CM3 * 1e6 * r_um * 1e-6) * 1e3
         out[mat] = b.cell.replace(**over)
     return out
 
@@ -305,7 +305,7 @@ def _central_rate(
     """``c = (r0 / target - 1) / beta`` of the study's own dense cell (the search's first
     guess; ``r0``: its retention without damage)."""
     cal = calibrate(study, options=options, material="dense")
-    cell, _ = cell_from_study(study, "dense")
+    cell, _ = build_cell(study, "dense")
     res = simulate_batch([cell.replace(beta=0.0)], [tab], options)
     ratio = _retention(res, cycle)[0] / target - 1.0
     return float(ratio / cal.value) if ratio > 0 and cal.value > 0 else 100.0

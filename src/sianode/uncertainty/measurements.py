@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..cell import CellParameters
 from ..models.degradation import INTERPHASE_LI_CONCENTRATION, oxide_charge
 from ..models.electrolyte import arrhenius_conductivity, composite_resistance, separator_resistance
 from ..models.kinetics import exchange_current_density
 from ..simulation import kernel as K
-from ..simulation.parameters import CellParameters
 
 __all__ = [
     "Measurement",

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from ..cell import PARAM_NAMES
 from ..errors import ParameterError
-from ..simulation.parameters import PARAM_NAMES
 from ..units import to_unit
 
 if sys.version_info >= (3, 11):
