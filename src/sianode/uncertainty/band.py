@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -446,9 +447,11 @@ def sobol_indices(
         zeros = np.zeros(len(labels))
         si = {"S1": zeros, "S1_conf": zeros, "ST": zeros, "ST_conf": zeros}
     else:
-        si = sobol.analyze(
-            problem, Y, calc_second_order=False, num_resamples=num_resamples, seed=seed
-        )
+        with warnings.catch_warnings():  # constant subsets (e.g. all failed) are expected
+            warnings.filterwarnings("ignore", "Constant values encountered", UserWarning)
+            si = sobol.analyze(
+                problem, Y, calc_second_order=False, num_resamples=num_resamples, seed=seed
+            )
     rows = [
         {
             "input": lab,
