@@ -15,11 +15,12 @@ kernel (compilation, ~15-20 s once per install, is not counted):
    which is the cost the band will have once the cells start (the lead's physics fixes).
 
 Peer: what a user would otherwise write, one ``calibrate_dense`` (scipy brentq) plus one
-``predict`` per sample, timed on ``--peer-samples`` samples of case 2 and extrapolated.
+``predict`` per sample, timed on ``--peer-samples`` rows of case 2's design (spread evenly)
+and extrapolated.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_band.py [--samples 1000] [--peer-samples 10]
+    .venv/bin/python benchmarks/bench_band.py [--samples 1000] [--peer-samples 20]
         [--json-out FILE]
 """
 
@@ -67,15 +68,16 @@ def calibrating_priors():
 def run(priors, n: int) -> dict:
     from sianode.uncertainty import prediction_band
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     res = prediction_band(priors=priors, n_samples=n, cache=False)
-    wall = time.perf_counter() - t
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
     q5, q50, q95 = res.quantiles_pct()
     return {
         "samples": res.samples,
         "failed": res.failed,
         "simulations": res.simulations,
         "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),  # all threads: the wall time of a quiet 2-core machine ~ cpu / 2
         "samples_per_s": round(res.samples / wall, 1),
         "simulations_per_s": round(res.simulations / wall, 1),
         "median_pct": q50,
@@ -83,7 +85,7 @@ def run(priors, n: int) -> dict:
     }
 
 
-def peer(priors, n: int) -> dict:
+def peer(priors, n: int, n_design: int) -> dict:
     """One brentq calibration and one prediction per sample (the scalar path)."""
     import numpy as np
 
@@ -94,8 +96,9 @@ def peer(priors, n: int) -> dict:
 
     study = load_study()
     active = [p for p in priors if not p.pending]
-    U, _ = saltelli_design(active, n)
-    X = np.column_stack([p.ppf(U[:, j]) for j, p in enumerate(active)])[:n]
+    U, _ = saltelli_design(active, n_design)  # the band's own design, rows spread evenly
+    U = U[np.linspace(0, len(U) - 1, n).astype(int)]
+    X = np.column_stack([p.ppf(U[:, j]) for j, p in enumerate(active)])
     bases = _bases(study, ("dense", "nanoporous"))
     failed = 0
     t = time.perf_counter()
@@ -136,7 +139,7 @@ def main() -> None:
     shipped = run(load_priors(), a.samples)
     cal_priors = calibrating_priors()
     calibrating = run(cal_priors, a.samples)
-    pe = peer(cal_priors, a.peer_samples)
+    pe = peer(cal_priors, a.peer_samples, a.samples)
     ratio = pe["s_per_sample"] * calibrating["samples"] / calibrating["wall_s"]
     out = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()}",
@@ -150,7 +153,8 @@ def main() -> None:
         r = out[name]
         print(
             f"{name}: {r['samples']} samples ({r['failed']} failed), {r['simulations']} "
-            f"simulations in {r['wall_s']} s = {r['samples_per_s']} samples/s"
+            f"simulations in {r['wall_s']} s = {r['samples_per_s']} samples/s "
+            f"(CPU {r['cpu_s']} s over both threads)"
         )
     print(
         f"scalar path (brentq + predict per sample): {pe['s_per_sample']} s/sample -> "
