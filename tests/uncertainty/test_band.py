@@ -138,3 +138,14 @@ def test_cached_run_is_read_back_and_resumes(study, tmp_path):
     resumed = prediction_band(study, priors, **kw)
     assert 0 < resumed.simulations < first.simulations
     np.testing.assert_array_equal(resumed.retention, first.retention)
+
+
+def test_no_beta_reaches_the_target_when_damage_cannot_act(study):
+    """A strain threshold above any strain the cell reaches: beta changes nothing, so the
+    search runs up to beta = 10 and the sample fails with that reason (as calibrate_dense)."""
+    priors = [Prior("e0", "strain_threshold", "uniform", 50.0, 50.0, "1", "1", "estimate")]
+    res = prediction_band(study, priors, n_samples=3, cache=False, rank=False)
+    assert res.failed == res.samples == 3
+    assert list(res.failure_reasons()) == ["calibration: no beta up to 10 reaches the target"]
+    q = res.to_summary()["nanoporous"]
+    assert q["band_failed_fraction"] == 1.0 and np.isnan(q["retention_pct"])
