@@ -14,6 +14,9 @@ def reproduce_command(
         False, "--no-band", help="Skip the sensitivity band and the prior band."
     ),
     json_out: bool = typer.Option(False, "--json", help="Print summary.json to stdout."),
+    band_samples: int = typer.Option(
+        1000, "--band-samples", min=1, help="At least this many prior samples for the band."
+    ),
 ) -> None:
     """Run the whole reference study: synthesis, design, calibration, blind prediction, report."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -42,7 +45,14 @@ def reproduce_command(
                 band_task = prog.add_task("prior band samples", total=total)
             prog.update(band_task, completed=done)
 
-        summary = run(config, out, tick, with_band=not no_band, band_progress=band_tick)
+        summary = run(
+            config,
+            out,
+            tick,
+            with_band=not no_band,
+            band_samples=band_samples,
+            band_progress=band_tick,
+        )
         prog.update(task, description="done", completed=len(STAGES))
     if json_out:
         print_json(summary)
