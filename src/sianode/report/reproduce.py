@@ -69,6 +69,7 @@ STAGES = (
     "calibration",
     "prediction",
     "sensitivity band",
+    "prior band",
     "what-if studies",
     "figures and report",
 )
@@ -284,8 +285,14 @@ def reproduce(
     out: str | Path = "sianode-report",
     progress: Callable[[str], None] | None = None,
     with_band: bool = True,
+    band_samples: int = 1000,
+    band_progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Run the whole study and write the report into ``out``.
+
+    ``band_samples``: at least this many prior samples for the band (issue 14; cached and
+    resumable, see :func:`sianode.uncertainty.prediction_band`); ``band_progress(done,
+    total)`` reports its progress.
 
     Returns the summary dictionary (also written as ``summary.json``)."""
     t0 = time.perf_counter()
@@ -319,6 +326,21 @@ def reproduce(
     np_res = predict(cal, study, pred_mat, options)
     tick("sensitivity band")
     band = sensitivity_band(cal, study, pred_mat, options=options) if with_band else None
+    # --- prior band (issue 14 B, C, E; sianode.uncertainty) ---
+    tick("prior band")
+    prior_band = None
+    if with_band:
+        from ..uncertainty import prediction_band
+
+        prior_band = prediction_band(
+            study,
+            material=pred_mat,
+            calibrate_on=cal_mat,
+            n_samples=band_samples,
+            options=options,
+            progress=band_progress,
+        )
+    # --- end prior band ---
     tick("what-if studies")
     whatifs = _whatifs(study, cal.value, cal.damage_exponent, cal.cycle, options, cal_mat, pred_mat)
     tick("figures and report")
@@ -367,6 +389,16 @@ def reproduce(
     if band is not None:
         summary[pred_mat]["retention_band_pct"] = [100 * band.low, 100 * band.high]
         summary[pred_mat]["band_rows"] = band.rows
+    # --- prior band: median and 5-95 % replace the point prediction and the one-at-a-time
+    # range (kept as point_prediction_pct and sensitivity_range_pct) ---
+    if prior_band is not None:
+        n_sum = summary[pred_mat]
+        n_sum["point_prediction_pct"] = n_sum["retention_pct"]
+        n_sum["sensitivity_range_pct"] = n_sum.pop("retention_band_pct", None)
+        pb = prior_band.to_summary()
+        n_sum.update(pb.pop("nanoporous"))
+        summary.update(pb)
+    # --- end prior band ---
 
     with AtomicDir(out) as tmp:
         figs = {
@@ -380,6 +412,10 @@ def reproduce(
             fig.savefig(tmp / name, dpi=110)
             plt.close(fig)
         _whatif_figure(whatifs, tmp / "what_if.png")
+        if prior_band is not None:  # --- prior band figure ---
+            from .band import band_figure
+
+            band_figure(summary, 100 * prior_band.retention[prior_band.ok], tmp / "band.png")
         for key, res in ((cal_mat, dense_res), (pred_mat, np_res)):
             res.timeseries.to_parquet(tmp / f"{key}_timeseries.bdf.parquet")
             res.cycles.to_parquet(tmp / f"{key}_cycles.parquet")
@@ -409,9 +445,15 @@ def _report_html(study: Study, s: dict[str, Any], folder: Path) -> str:
     key = (
         f'<p class="key">{H.esc(cal_mat.capitalize())} Si (calibrated): {d["retention_pct"]:.1f} % at cycle {cal["cycle"]} '
         f"(target {100 * cal['target']:.0f} %, beta = {cal['value']:.4g}).<br>"
-        f"{H.esc(pred_mat.capitalize())} Si (blind prediction): {n['retention_pct']:.1f} % "
-        f"({band_text}).</p>"
-        f'<p class="note">{H.esc(s["rule"])}. The model is approximate: a uniform-reaction '
+        + (  # --- prior band: the median is not the blind prediction ---
+            f"{H.esc(pred_mat.capitalize())} Si (after informed review, not blind): median {n['retention_pct']:.1f} %, "
+            f"5-95 % band {band[0]:.1f}-{band[1]:.1f} % from the priors; blind (v0.1): "
+            f"{s['blind_record']['retention_pct']} %.</p>"
+            if "blind_record" in s
+            else f"{H.esc(pred_mat.capitalize())} Si (blind prediction): {n['retention_pct']:.1f} % "
+            f"({band_text}).</p>"
+        )
+        + f'<p class="note">{H.esc(s["rule"])}. The model is approximate: a uniform-reaction '
         "(reduced) half-cell model; several inputs are estimates (see provenance).</p>"
     )
     npm = s["materials"].get(pred_mat, {})
@@ -564,10 +606,16 @@ def _report_html(study: Study, s: dict[str, Any], folder: Path) -> str:
             ),
         ]
     )
+    sections = [("Summary", key)]
+    if "band" in s:  # --- prior band section ---
+        from .band import band_section
+
+        png = folder / "band.png"
+        sections.append(("Prediction band from the priors", band_section(s, png)))
     return H.page(
         f"sianode report: {study.name}",
-        [
-            ("Summary", key),
+        sections
+        + [
             ("Figures", figs),
             ("Study numbers next to sianode's", numbers),
             ("Results", results),
