@@ -20,6 +20,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+#: Measurement files a study may list per material (``[materials.<name>.files]``), analysed
+#: by sianode.characterisation and sianode.microscopy when the cell is built
+#: (:mod:`sianode.cell.materials`, which takes this tuple).
+MEASUREMENT_KINDS = ("xrd", "raman", "sorption", "tem", "sem")
+
 __all__ = ["STUDY_SCHEMA", "Study", "load_study", "reference_study_path", "validate_study"]
 
 _REQUIRED = ("cell", "protocol")
@@ -63,7 +68,7 @@ STUDY_SCHEMA: dict[str, frozenset[str] | None] = {
             "files",
         }
     ),
-    "materials.*.files": frozenset({"xrd", "raman", "sorption"}),
+    "materials.*.files": frozenset(MEASUREMENT_KINDS),
     "cell": frozenset(
         {
             "composite_mass",

@@ -26,7 +26,7 @@ from typing import Any
 from ..constants import OMEGA_RATIO, RHO_SI_G_CM3
 from ..errors import ParameterError
 from ..pores import PORE_MODELS, pore_volume, porosity_from_bet, wall_thickness
-from ..study import Study
+from ..study import MEASUREMENT_KINDS, Study
 from ..units import to_unit
 from .capacity import theoretical_capacity
 
@@ -56,8 +56,6 @@ DESCRIPTOR_UNITS: dict[str, str] = {
     "usable_pore_fraction": "",
 }
 
-#: Measurement files a study may list per material, analysed by sianode.characterisation.
-MEASUREMENT_KINDS = ("xrd", "raman", "sorption", "tem", "sem")
 
 # Keys of a material record passed through besides DESCRIPTOR_UNITS (reported, not used);
 # particle_radius_p10/p90 [um]: the measured size distribution (sem micrograph), a prior
