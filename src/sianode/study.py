@@ -52,7 +52,8 @@ STUDY_SCHEMA: dict[str, frozenset[str] | None] = {
             "files",
         }
     ),
-    "materials.*.files": frozenset({"xrd", "raman", "sorption"}),
+    # the measurement kinds sianode.cell.materials analyses (MEASUREMENT_KINDS)
+    "materials.*.files": frozenset({"xrd", "raman", "sorption", "tem", "sem"}),
     "cell": frozenset(
         {
             "composite_mass",
