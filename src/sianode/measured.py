@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .columns import CURRENT, CYCLE, TIME, VOLTAGE
+
 __all__ = ["MeasuredCell", "read_measured_cell"]
 
 

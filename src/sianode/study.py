@@ -30,7 +30,18 @@ _REQUIRED = ("cell", "protocol")
 #: A key not listed is an error naming the closest valid one, so a typo such as
 #: ``oxide_thicknes`` cannot silently fall back to a default.
 STUDY_SCHEMA: dict[str, frozenset[str] | None] = {
-    "": frozenset({"study", "synthesis", "materials", "cell", "protocol", "reported", "metadata"}),
+    "": frozenset(
+        {
+            "study",
+            "synthesis",
+            "materials",
+            "cell",
+            "parameters",
+            "protocol",
+            "reported",
+            "metadata",
+        }
+    ),
     "study": frozenset({"name", "source", "calibration_material", "prediction_material"}),
     "synthesis": frozenset({"reaction", "surplus_mg", "hcl_concentration", "reagents"}),
     "synthesis.reagents": None,
@@ -92,6 +103,8 @@ STUDY_SCHEMA: dict[str, frozenset[str] | None] = {
     ),
     "reported.*": frozenset({"retention_cycle", "retention", "retention_definition"}),
     "metadata": None,
+    # model-parameter overrides: CellParameters field names, checked by sianode.cell.build
+    "parameters": None,
 }
 # ``[reported]`` also takes ``areal_capacity_<basis>`` and one table per material.
 _REPORTED_PATTERN = re.compile(r"^areal_capacity_\w+$")
