@@ -51,7 +51,6 @@ def read_measured_cell(
     """
     import pandas as pd
 
-    from .columns import CURRENT, CYCLE, TIME, VOLTAGE
     from .cycling import cycle_table
     from .io import read
     from .protocol import protocol_from_data
