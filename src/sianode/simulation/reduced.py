@@ -275,7 +275,7 @@ def dead_cell_text(cycles: pd.DataFrame, dead_fraction: float) -> str:
     and the threshold."""
     last = cycles.iloc[-1]
     return (
-        f"cell died at cycle {int(last['Cycle Count / 1'])}: lithiation capacity "
+        f"cell died at cycle {int(last[CYCLE])}: lithiation capacity "
         f"{100 * float(last['Retention vs Cycle 1 Lithiation / 1']):.3g} % of cycle 1's, below "
         f"the end-of-life threshold of {100 * dead_fraction:g} %"
     )
