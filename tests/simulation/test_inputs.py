@@ -68,7 +68,7 @@ def test_a_dead_cell_stops_and_says_so(dense):
     assert not res.completed
     ret = res.cycles["Retention vs Cycle 1 Lithiation / 1"].to_numpy()
     assert ret[-1] < 0.2 <= ret[:-1].min()
-    assert res.status.startswith(f"cell died at cycle {len(ret)}: lithiation capacity")
+    assert res.status.startswith(f"cell died at cycle {len(ret)}: charge into Si")
     assert "below the end-of-life threshold of 20 %" in res.status
     assert len(ret) < 500
 

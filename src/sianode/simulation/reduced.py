@@ -273,10 +273,12 @@ def _outcome(
 def dead_cell_text(cycles: pd.DataFrame, dead_fraction: float) -> str:
     """Status of a run stopped at end of life: which cycle, its capacity against cycle 1's
     and the threshold."""
-    last = cycles.iloc[-1]
+    last, first = cycles.iloc[-1], cycles.iloc[0]
+    lith, side = "Lithiation Capacity / Ah", "Side Reaction Charge / Ah"
+    ratio = (last[lith] - last[side]) / max(first[lith] - first[side], 1e-300)
     return (
-        f"cell died at cycle {int(last[CYCLE])}: lithiation capacity "
-        f"{100 * float(last['Retention vs Cycle 1 Lithiation / 1']):.3g} % of cycle 1's, below "
+        f"cell died at cycle {int(last[CYCLE])}: charge into Si "
+        f"{100 * float(ratio):.3g} % of cycle 1's, below "
         f"the end-of-life threshold of {100 * dead_fraction:g} %"
     )
 
