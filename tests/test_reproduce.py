@@ -191,3 +191,18 @@ def test_report_renders_in_a_real_browser(report, tmp_path):
         timeout=120,
     )
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def test_loss_attribution_of_both_cells(report):
+    """Issue 14 items 8-9: each cell's lost retention split among causes; the shares add up
+    to 100 % minus its retention, and the report shows the table."""
+    import json
+
+    s = json.loads((report / "summary.json").read_text())
+    for m in ("dense", "nanoporous"):
+        a = s[m]["loss_attribution"]
+        assert set(a["loss_pct"]) == {"rate step", "contact loss", "side reactions", "other"}
+        assert sum(a["loss_pct"].values()) == pytest.approx(100 - a["retention_pct"], abs=1e-6)
+        for key in ("retention_vs_cycle1_delithiation_pct", "retention_vs_cycle4_lithiation_pct"):
+            assert key in s[m]
+    assert 'id="attribution"' in (report / "report.html").read_text()
