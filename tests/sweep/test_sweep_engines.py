@@ -174,12 +174,9 @@ rows = [[0.2, 1.0, 0.0], [-1.0, 1.0, 0.0], [0.2, 1.0, 0.5]]
     assert np.isnan(res.loc[1, "retention_c4 / 1"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="simulator on main 62f1675: a cell that passes no charge (conductivity 1e-6 "
-    "mS/cm) reports status 'completed' with 0 mAh/g; at ebfffa0 it was 'cannot_start'",
-)
-def test_a_cell_that_passes_no_charge_is_not_completed(tmp_path):
+def test_a_cell_that_passes_no_charge_is_data(tmp_path):
+    """Issue 14 part D (docs/physics.md 8.2): a design whose losses exceed its voltage window
+    is a result, not an error: it completes its cycles with the capacity it reaches (none)."""
     spec = parse_spec(
         "[sweep]\nmaterial = 'dense'\ncycles = 3\n[fixed]\nbeta = 0.005\n"
         "[parameters.conductivity]\nvalues = ['1e-6 mS/cm', '0.2 mS/cm']\n"
@@ -187,8 +184,9 @@ def test_a_cell_that_passes_no_charge_is_not_completed(tmp_path):
     run_sweep(spec, tmp_path / "z")
     res = read_results(tmp_path / "z").set_index("conductivity / mS/cm")
     assert res.loc[0.2, "status"] == "completed"
-    assert res.loc[1e-6, "lithiation_capacity_c1 / mAh/g"] == 0.0
-    assert res.loc[1e-6, "status"] == "cannot_start"
+    assert res.loc[0.2, "lithiation_capacity_c1 / mAh/g"] > 100.0
+    assert res.loc[1e-6, "status"] == "completed"
+    assert res.loc[1e-6, "lithiation_capacity_c1 / mAh/g"] < 1.0  # side reactions at most
 
 
 @pytest.mark.slow
