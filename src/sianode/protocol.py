@@ -150,8 +150,10 @@ class Protocol:
         last_block = self.blocks[-1][0]
         if not any(s.kind == LITHIATE for s in last_block):
             raise ParameterError("protocol: the last block has no lithiation step to repeat")
-        while sum(s.kind == LITHIATE for s in seq) < n_cycles:
-            seq.extend(last_block)
+        have = sum(s.kind == LITHIATE for s in seq)
+        if have < n_cycles:  # whole repeats of the last block (linear in n_cycles)
+            per_block = sum(s.kind == LITHIATE for s in last_block)
+            seq.extend(last_block * -(-(n_cycles - have) // per_block))
         out: list[Step] = []
         count = 0
         for s in seq:

@@ -2,12 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 
 from ._cli_util import print_json, print_table
 from .errors import ParameterError
+
+#: Runs of more cycles than this show a progress bar.
+PROGRESS_MIN_CYCLES = 200
+
+
+@contextmanager
+def _cycle_progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr (cycles done of total) and its callback, or None."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    bar = Progress(
+        TextColumn("[bold]simulate"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("cycles"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+    task = bar.add_task("simulate", total=None)
+
+    def callback(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    with bar:
+        yield callback
 
 
 def register(app: typer.Typer) -> None:
@@ -34,8 +74,16 @@ def register(app: typer.Typer) -> None:
             None, help="Folder for Parquet/CSV tables and a PNG figure."
         ),
         json_out: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+        dead_below: float = typer.Option(
+            0.01,
+            help="End of life: stop when a cycle's lithiation capacity falls below this "
+            "fraction of cycle 1's (0 = run every cycle).",
+        ),
     ) -> None:
-        """Simulate the half cell (reduced model) on the study's protocol."""
+        """Simulate the half cell (reduced model) on the study's protocol.
+
+        Runs of more than 200 cycles show a progress bar on stderr; a run stops when the cell
+        is dead (see --dead-below) and says so in its status."""
         import json
 
         from .calibration import calibrate_dense
@@ -59,7 +107,16 @@ def register(app: typer.Typer) -> None:
         comp = (
             cell.si_mass * 1e3 / float(study.section("cell").get("composition", {}).get("Si", 1.0))
         )
-        res = run(cell, text, n_cycles=cycles, record=True, composite_mass_g=comp)
+        with _cycle_progress(cycles is not None and cycles > PROGRESS_MIN_CYCLES) as progress:
+            res = run(
+                cell,
+                text,
+                n_cycles=cycles,
+                record=out is not None,  # the time series is only written with --out
+                composite_mass_g=comp,
+                dead_fraction=dead_below,
+                progress=progress,
+            )
         if out is not None:
             from .report.writer import AtomicDir
 

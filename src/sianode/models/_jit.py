@@ -87,8 +87,9 @@ def physics(func: F) -> F:
     return _njit(func)  # type: ignore[no-any-return]
 
 
-def compiled(func: F | None = None, *, parallel: bool = False) -> Any:
-    """:func:`physics` for solver code; ``@compiled(parallel=True)`` for ``prange`` loops."""
+def compiled(func: F | None = None, *, parallel: bool = False, nogil: bool = False) -> Any:
+    """:func:`physics` for solver code; ``@compiled(parallel=True)`` for ``prange`` loops,
+    ``@compiled(nogil=True)`` for code run in a thread beside Python (progress display)."""
     if func is None:
-        return lambda f: _njit(f, parallel=parallel)
+        return lambda f: _njit(f, parallel=parallel, nogil=nogil)
     return _njit(func)

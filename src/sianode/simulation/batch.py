@@ -49,6 +49,7 @@ def _run_many(
             ds_max,
             dv_max,
             dead_fraction,
+            np.zeros(0, dtype=np.int64),
         )
         status[i] = st
         m = min(nc, max_cyc)

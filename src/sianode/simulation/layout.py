@@ -191,11 +191,11 @@ CAPACITY_ZERO = 2
 STEP_STALLED = 3
 CANNOT_START = 4
 NEWTON_FAILED = 5
-CELL_DEAD = 6
 STATUS_TEXT = {
     OK: "completed",
     DIED: "cell died: connected Si fraction fell below 1e-4",
-    CAPACITY_ZERO: "cell died: lithiation capacity fell below 0.1 % of the first cycle's",
+    CAPACITY_ZERO: "cell died: lithiation capacity fell below the end-of-life fraction "
+    "(1 % by default) of the first cycle's",
     STEP_STALLED: "a step did not reach its cut-off within the step budget",
     CANNOT_START: "the first lithiation could not start: the cut-off is reached at once",
     NEWTON_FAILED: "the current-distribution solve did not converge",

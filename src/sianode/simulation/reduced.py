@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ from ..protocol import Protocol, parse_protocol
 from . import kernel as K
 from .layout import cycle_table
 from .parameters import CellParameters, ModelOptions
+from .validation import validate_inputs
 
 __all__ = ["Result", "simulate", "simulate_arrays", "DEFAULT_DS_MAX", "DEFAULT_DV_MAX"]
 
@@ -83,11 +85,16 @@ def simulate_arrays(
     record: bool = True,
     ds_max: float = DEFAULT_DS_MAX,
     dv_max: float = DEFAULT_DV_MAX,
+    dead_fraction: float = K.DEAD_CAPACITY_FRACTION,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[int, np.ndarray | None, np.ndarray, int]:
     """Run the kernel on a numeric step table (see :meth:`Protocol.to_arrays`).
 
+    ``progress(done, total)`` is called with finished and total cycles about every 0.2 s
+    while the kernel runs (in a thread beside this one) and once at the end.
+
     Returns (status code, time-series array or None, per-cycle array, last step index)."""
-    status, n_ts, ts, n_cyc, cyc, last = K.run_kernel(
+    args = (
         cell.to_vector(),
         options.codes(),
         steps["kind"],
@@ -98,9 +105,42 @@ def simulate_arrays(
         record,
         ds_max,
         dv_max,
-        K.DEAD_CAPACITY_FRACTION,
+        dead_fraction,
     )
+    if progress is None:
+        out = K.run_kernel(*args, np.zeros(0, dtype=np.int64))
+    else:
+        out = _run_with_progress(
+            args, int(steps["cycle"][-1]) if len(steps["cycle"]) else 0, progress
+        )
+    status, n_ts, ts, n_cyc, cyc, last = out
     return int(status), (ts[:n_ts] if record else None), cycle_table(cyc[:n_cyc]), int(last)
+
+
+def _run_with_progress(
+    args: tuple[Any, ...], total: int, progress: Callable[[int, int], None]
+) -> tuple[Any, ...]:
+    """Run the kernel (compiled without the GIL) in a thread and report its cycle count."""
+    import threading
+
+    done = np.zeros(1, dtype=np.int64)
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["out"] = K.run_kernel(*args, done)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, name="sianode-kernel", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.2)
+        progress(int(done[0]), total)
+    if "error" in box:
+        raise box["error"]
+    progress(int(done[0]), total)
+    return box["out"]
 
 
 def _timeseries_frame(ts: np.ndarray, counter_potential: float) -> pd.DataFrame:
@@ -196,6 +236,17 @@ def _outcome(
     return timeseries, cycles, text
 
 
+def dead_cell_text(cycles: pd.DataFrame, dead_fraction: float) -> str:
+    """Status of a run stopped at end of life: which cycle, its capacity against cycle 1's
+    and the threshold."""
+    last = cycles.iloc[-1]
+    return (
+        f"cell died at cycle {int(last['Cycle Count / 1'])}: lithiation capacity "
+        f"{100 * float(last['Retention vs Cycle 1 Lithiation / 1']):.3g} % of cycle 1's, below "
+        f"the end-of-life threshold of {100 * dead_fraction:g} %"
+    )
+
+
 def simulate(
     cell: CellParameters | None = None,
     protocol: Protocol | str | None = None,
@@ -205,6 +256,8 @@ def simulate(
     composite_mass_g: float | None = None,
     ds_max: float = DEFAULT_DS_MAX,
     dv_max: float = DEFAULT_DV_MAX,
+    dead_fraction: float = K.DEAD_CAPACITY_FRACTION,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Result:
     """Simulate a Si half cell with the reduced model.
 
@@ -222,6 +275,12 @@ def simulate(
         Keep the time series (False: per-cycle results only, faster, flat memory).
     composite_mass_g : float, optional
         For composite-specific capacities [g].
+    dead_fraction : float
+        End of life [-]: the run stops when a cycle's lithiation capacity falls below this
+        fraction of the first cycle's (default :data:`~sianode.simulation.kernel.DEAD_CAPACITY_FRACTION`,
+        1 %); ``status`` says so. 0 runs every cycle.
+    progress : callable, optional
+        ``progress(done, total)`` with finished and total cycles, about every 0.2 s.
 
     Returns
     -------
@@ -232,7 +291,8 @@ def simulate(
     Raises
     ------
     ParameterError
-        If the first lithiation cannot start (the current cannot be met).
+        If the first lithiation cannot start (the current cannot be met), or an input is
+        outside the model's physical range (:func:`~sianode.simulation.validation.validate_inputs`).
     """
     cell = cell or CellParameters()
     options = options or ModelOptions()
@@ -243,13 +303,20 @@ def simulate(
     proto = parse_protocol(protocol) if isinstance(protocol, str) else protocol
     if not (0 < ds_max <= 0.1) or not (0 < dv_max <= 0.1):
         raise ParameterError("ds_max and dv_max must be in (0, 0.1]")
+    if not (0.0 <= dead_fraction < 1.0):
+        raise ParameterError(f"dead_fraction: must be in [0, 1), got {dead_fraction!r}")
+    validate_inputs(cell, proto)
     steps = proto.to_arrays(
         cell.area, cell.nominal_capacity_Ah, cell.counter_potential, n_cycles, cell.si_mass * 1e3
     )
-    status, ts, cyc, last = simulate_arrays(cell, options, steps, record, ds_max, dv_max)
+    status, ts, cyc, last = simulate_arrays(
+        cell, options, steps, record, ds_max, dv_max, dead_fraction, progress
+    )
     timeseries, cycles, text = _outcome(
         status, ts, cyc, last, steps, proto, n_cycles, cell, composite_mass_g, K.STATUS_TEXT
     )
+    if status == K.CAPACITY_ZERO:
+        text = dead_cell_text(cycles, dead_fraction)
     return Result(
         timeseries=timeseries,
         cycles=cycles,

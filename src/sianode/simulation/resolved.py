@@ -48,6 +48,7 @@ from .layout import CYCLE_DTYPE, OK, STATUS_TEXT, cycle_table
 from .parameters import CellParameters, ModelOptions
 from .reduced import DEFAULT_DS_MAX, DEFAULT_DV_MAX, Result, _outcome
 from .resolved_engine import NODE_CYCLE_COLUMNS, NODE_TS_COLUMNS, run_resolved
+from .validation import validate_inputs
 
 __all__ = ["simulate_resolved", "simulate_resolved_batch", "NODE_TS_COLUMNS", "NODE_CYCLE_COLUMNS"]
 
@@ -152,6 +153,7 @@ def simulate_resolved(
     eps = cell.i0_regularisation if i0_epsilon is None else float(i0_epsilon)
     if not (0 <= eps < 1):
         raise ParameterError("i0_epsilon: must be in [0, 1)")
+    validate_inputs(cell, proto)
     steps = proto.to_arrays(
         cell.area, cell.nominal_capacity_Ah, cell.counter_potential, n_cycles, cell.si_mass * 1e3
     )
