@@ -134,7 +134,7 @@ def counter_overpotential(I, p):
     return butler_volmer_overpotential(I / p[P_AREA], p[P_I0CE], p[P_T])
 
 
-@compiled
+@compiled(inline=True)
 def cell_voltage(I, I_si, U, s_kin, s, p, terms, eta_ce):
     """Cell voltage vs the counter electrode [V] for total current ``I`` [A, + lithiation],
     of which ``I_si`` [A] reacts with Si of OCP ``U`` [V vs Li] and kinetic stoichiometry
@@ -151,7 +151,7 @@ def cell_voltage(I, I_si, U, s_kin, s, p, terms, eta_ce):
     return U - eta - I * (r_ohm + r_int) - eta_ce - p[P_ECE]
 
 
-@compiled
+@compiled(inline=True)
 def si_full_or_empty(direction, x_room, xmax):
     """True if a step in ``direction`` cannot move more Li: lithiation with no room left
     (``x_room`` [Li per Si] <= 0, Si at the model's limit ``xmax``), delithiation with no Li
