@@ -166,7 +166,7 @@ def diffusion_factor(vol, area_f, dr, D, dt, fm, fb, fc):
         fb[i] -= m * fc[i - 1]
 
 
-@compiled
+@compiled(inline=True)
 def diffusion_solve(prof, vol, dt, source, fm, fb, fc, out):
     """Solve the factorised diffusion step (:func:`diffusion_factor`) into ``out``."""
     n = vol.size

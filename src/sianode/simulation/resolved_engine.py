@@ -64,7 +64,7 @@ def close_nodes(st, prof, vol, n_node, n_lith, n_deli, node_row, agg):
     return fsum, lic
 
 
-@compiled
+@compiled(inline=True)
 def aggregate_nodes(st, out, dxl, env, agg):
     """Cell-level state after an accepted step into ``agg`` (means of h, f, z, w; sums of
     trapped Li and side charge). Returns (sum of f, sum of f x_j, mean strain, thickness
