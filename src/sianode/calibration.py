@@ -16,11 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .cell import CellParameters, ModelOptions, build_cell, porosity_bounds
 from .errors import CalculationError, ParameterError
 from .metrics import RETENTION_PRIMARY
 from .protocol import Protocol, parse_protocol
-from .simulation.cells import cell_from_study
-from .simulation.parameters import CellParameters, ModelOptions
 from .simulation.reduced import Result, simulate
 from .study import Study, load_study
 
@@ -110,7 +109,7 @@ def calibrate_dense(
     target = t_default if target is None else target
     cycle = c_default if cycle is None else cycle
     proto = _protocol(study)
-    base, _ = cell_from_study(study, material, damage_exponent=damage_exponent, **overrides)
+    base, _ = build_cell(study, material, damage_exponent=damage_exponent, **overrides)
     n_eval = 0
 
     def retention(beta: float) -> float:
@@ -161,9 +160,13 @@ def predict(
     record: bool = True,
     **overrides: Any,
 ) -> Result:
-    """Simulate ``material``'s cell with the calibrated ``beta`` and nothing else changed."""
+    """Simulate ``material``'s cell with the calibrated ``beta`` and nothing else changed.
+
+    ``overrides`` go to :func:`sianode.cell.build_cell`: a descriptor such as ``porosity``
+    re-derives the electrode geometry that follows from it.
+    """
     study = study or load_study()
-    cell, _ = cell_from_study(
+    cell, _ = build_cell(
         study,
         material,
         beta=calibration.value,
@@ -189,18 +192,28 @@ def sensitivity_band(
     calibration: Calibration,
     study: Study | None = None,
     material: str = "nanoporous",
-    porosities: tuple[float, ...] = (0.328, 0.483),
+    porosities: tuple[float, ...] | None = None,
     usable_fractions: tuple[float, ...] = (0.5, 1.0),
     exponents: tuple[float, ...] = (1.5, 3.0),
     options: ModelOptions | None = None,
 ) -> Band:
     """Predicted retention [-] over the uncertain inputs (docs/calibration.md, rule 5).
 
-    Porosity 0.33 (sphere pores from BET) to 0.48 (MgO template), usable pore fraction 0.5-1,
-    damage exponent 1.5-3 with ``beta`` re-calibrated on the dense cell for each exponent.
+    Porosity over the material's bounds from the study (:func:`sianode.cell.porosity_bounds`:
+    sphere pores from BET to the synthesis template; reference study 0.328-0.483), each
+    sample a cell rebuilt by :func:`sianode.cell.build_cell` (electrode thickness and volume
+    fractions follow the porosity); usable pore fraction 0.5-1; damage exponent 1.5-3 with
+    ``beta`` re-calibrated on the dense cell for each exponent.
+
+    Parameters
+    ----------
+    porosities : tuple of float, optional
+        Porosities to sample [-]; default the study's bounds (none for a dense material).
     """
     study = study or load_study()
     cyc = calibration.cycle
+    if porosities is None:
+        porosities = tuple(phi for phi, _why in porosity_bounds(study, material))
     central = predict(calibration, study, material, options, record=False).retention_at(cyc)
     rows: list[dict[str, Any]] = [{"variation": "central", "retention": central}]
     for phi in porosities:

@@ -19,9 +19,20 @@ BOLTZMANN_EV = 8.617333262e-5
 #: 0 degC in kelvin.
 ZERO_CELSIUS = 273.15
 
+#: Molar mass of Si [g mol-1] (IUPAC standard atomic weight; the one literal in the package).
+M_SI = 28.0855
+#: Molar mass of Si [kg mol-1].
+M_SI_KG = M_SI / 1000.0
+#: Density of crystalline Si [kg m-3] (CRC Handbook, 25 C; the one literal in the package).
+RHO_SI = 2329.0
+#: Density of crystalline Si [g cm-3].
+RHO_SI_G_CM3 = RHO_SI / 1000.0
+#: Partial molar volume ratio: V/V0 = 1 + OMEGA_RATIO * x (physics.md 4.1, crystallography).
+OMEGA_RATIO = 0.749
+
 #: Densities [g cm-3] with sources. Used for template porosity, composite thickness, swelling.
 DENSITY_G_CM3: dict[str, tuple[float, str]] = {
-    "Si": (2.329, "CRC Handbook of Chemistry and Physics (crystalline Si, 25 C)"),
+    "Si": (RHO_SI_G_CM3, "CRC Handbook of Chemistry and Physics (crystalline Si, 25 C)"),
     "MgO": (3.58, "CRC Handbook (periclase)"),
     "Mg2Si": (1.99, "CRC Handbook (magnesium silicide)"),
     "SiO2": (2.20, "amorphous/fumed silica skeletal density, CRC Handbook (vitreous silica 2.20)"),
@@ -68,11 +79,3 @@ def molar_mass(formula: str) -> float:
     if mass <= 0:
         raise ParameterError(f"reagent: unknown chemical formula {formula!r}")
     return mass
-
-
-#: Molar mass of Si [g mol-1].
-M_SI = 28.0855
-#: Density of Si [kg m-3].
-RHO_SI = 2329.0
-#: Partial molar volume ratio: V/V0 = 1 + OMEGA_RATIO * x (physics.md 4.1, crystallography).
-OMEGA_RATIO = 0.749

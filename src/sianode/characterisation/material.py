@@ -1,6 +1,7 @@
 """The material record: measured descriptors with provenance, JSON I/O, consistency report.
 
-JSON layout (read by :func:`read_material`; the simulator reads it through :func:`sianode.simulation.cells.material_descriptors`)::
+JSON layout (read by :func:`read_material`; the simulator reads it through :func:`sianode.cell.materials.material_descriptors`,
+passed as the ``record`` of :func:`sianode.cell.build_cell`)::
 
     {"name": "np-Si", "values": {
         "<key>": {"value": <float|bool>, "unit": "<pint unit>", "source": "typed in | <file>",
@@ -21,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..constants import RHO_SI_G_CM3
 from ..errors import ParameterError, ParsingError
-from ..pores import pore_volume, porosity_from_pore_volume, wall_thickness
+from ..pores import pore_volume, porosity_from_bet, wall_thickness
 from ..units import to_unit
 
 __all__ = [
@@ -54,7 +56,8 @@ UNITS: dict[str, str] = {
     "wall_thickness": "nm",
 }
 
-RHO_SI = 2.329  # g/cm3, crystalline Si
+#: Skeletal density of crystalline Si [g cm-3] (sianode.constants).
+RHO_SI = RHO_SI_G_CM3
 
 
 @dataclass
@@ -281,7 +284,7 @@ def build_material(
     S, d = mat.get("bet_area"), mat.get("pore_diameter")
     if S is not None and d is not None and "porosity" not in (typed or {}):
         vp = float(pore_volume(S, d, pore_model))
-        phi = float(porosity_from_pore_volume(vp, float(mat.get("density") or density)))
+        phi = float(porosity_from_bet(S, d, pore_model, float(mat.get("density") or density)))
         src = mat.values["bet_area"].source
         mat.set(
             "porosity",

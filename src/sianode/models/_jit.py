@@ -26,6 +26,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 _PKG = Path(__file__).resolve().parent.parent
 #: Sub-packages whose sources compiled code depends on.
 COMPILED_PACKAGES = ("models", "simulation", "cell")
+#: Single modules compiled code reads constants from.
+COMPILED_FILES = ("constants.py",)
 
 
 @functools.lru_cache(maxsize=1)
@@ -36,6 +38,9 @@ def compiled_layer_stamp() -> bytes:
         for src in sorted((_PKG / sub).glob("*.py")):
             digest.update(f"{sub}/{src.name}".encode())
             digest.update(src.read_bytes())
+    for name in COMPILED_FILES:
+        digest.update(name.encode())
+        digest.update((_PKG / name).read_bytes())
     return digest.digest()
 
 

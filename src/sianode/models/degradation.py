@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..constants import FARADAY
 from ._jit import physics
 
 DAMAGE_OPTIONS = ("none", "strain")
@@ -63,10 +64,10 @@ def pressure_factor(pressure, reference_pressure, exponent):
     return (reference_pressure / pressure) ** exponent
 
 
-def oxide_charge(surface_area: float, thickness: float) -> float:
+def oxide_charge(surface_area: float, thickness: float, li_per_sio2: float = LI_PER_SIO2) -> float:
     """Charge to lithiate a native oxide layer [C].
 
-    ``Q = A d rho_SiO2 / M_SiO2 * 4 F``.
+    ``Q = A d rho_SiO2 / M_SiO2 * n_Li F``.
 
     Parameters
     ----------
@@ -74,14 +75,16 @@ def oxide_charge(surface_area: float, thickness: float) -> float:
         Oxide-covered area [m2].
     thickness : float
         Oxide thickness [m].
+    li_per_sio2 : float
+        Li taken per SiO2 [-]: 4 for SiO2 + 4 Li -> Si + 2 Li2O (the upper bound), 2 for
+        2 SiO2 + 4 Li -> Li4SiO4 + Si, the product seen on native oxide by photoelectron
+        spectroscopy (Philippe et al., Chem. Mater. 24 (2012) 1107; physics.md 8.3).
 
     Notes
     -----
-    0.5 nm on 213 m2/g gives ~420 mAh per g Si (physics.md 3.8).
+    0.5 nm on 213 m2/g with 4 Li per SiO2 gives ~420 mAh per g Si (physics.md 3.8).
     """
-    from ..constants import FARADAY
-
-    return surface_area * thickness * RHO_SIO2 / M_SIO2 * LI_PER_SIO2 * FARADAY
+    return surface_area * thickness * RHO_SIO2 / M_SIO2 * li_per_sio2 * FARADAY
 
 
 #: Li in the Li2S/Li3P interphase that came from the electrode [mol m-3]: Li2S
@@ -94,4 +97,4 @@ INTERPHASE_LI_CONCENTRATION = 52600.0
 def interphase_charge_per_area(thickness):
     """Charge to grow a Li2S/Li3P interphase of ``thickness`` [m] per unit area [C m-2]:
     ``d c_Li F`` with c_Li = 52 600 mol m-3 (10 nm -> 0.0507 C/m2)."""
-    return thickness * 52600.0 * 96485.33212
+    return thickness * INTERPHASE_LI_CONCENTRATION * FARADAY

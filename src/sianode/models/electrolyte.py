@@ -56,3 +56,32 @@ def composite_resistance(thickness, sigma, volume_fraction, exponent):
     """Ionic area-specific resistance of a composite electrode with uniform reaction
     [ohm m2]: ``L / (3 sigma eps^b)`` (the mean ionic path is a third of the thickness)."""
     return thickness / (3.0 * bruggeman_conductivity(sigma, volume_fraction, exponent))
+
+
+@physics
+def pellet_relative_conductivity(sigma_pellet, volume_fraction, reference_fraction, exponent):
+    """Effective conductivity of an electrolyte phase referred to a pressed pellet [S m-1].
+
+    ``sigma_eff = sigma_pellet (eps / eps_ref)^b`` (physics.md 8.1). A Li3PS4 conductivity
+    measured on a cold-pressed pellet of electrolyte volume fraction ``eps_ref`` already holds
+    that pellet's voids and tortuosity; only the *difference* in connectivity is corrected.
+
+    Parameters
+    ----------
+    sigma_pellet : float or array
+        Conductivity measured on the pellet [S m-1].
+    volume_fraction : float or array
+        Electrolyte volume fraction of the layer in question, eps [-].
+    reference_fraction : float or array
+        Electrolyte volume fraction of the pellet that was measured, eps_ref [-].
+    exponent : float or array
+        Tortuosity exponent b [-] (Bruggeman 1.5; 1.5-3 in sulfide composites).
+
+    Returns
+    -------
+    float or array
+        [S m-1]. A separator pressed like the measured pellet (eps = eps_ref) has
+        ``sigma_pellet``; a composite with eps = 0.504 against eps_ref = 0.9 and b = 1.5
+        has 0.419 sigma_pellet (0.504/0.9 = 0.56; 0.56^1.5 = 0.419) [derived].
+    """
+    return sigma_pellet * (volume_fraction / reference_fraction) ** exponent

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..constants import FARADAY, GAS_CONSTANT
 from ._jit import physics
 
 #: Regularisation of i0 near s = 0 and s = 1 [-]: i0 never falls below ~0.1 k0, so a pristine
@@ -57,4 +58,47 @@ def butler_volmer_overpotential(j, i0, temperature):
     float or array
         eta [V]. At j = 2 i0 sinh(1), eta = 2RT/F = 52.2 mV at 303.15 K.
     """
-    return 2.0 * 8.314462618 * temperature / 96485.33212 * np.arcsinh(j / (2.0 * i0))
+    return 2.0 * GAS_CONSTANT * temperature / FARADAY * np.arcsinh(j / (2.0 * i0))
+
+
+@physics
+def skeleton_diffusivity(diffusivity, porosity):
+    """Effective Li diffusivity of a porous Si skeleton [m2 s-1] (physics.md 8.6).
+
+    ``D_eff = D (1 - phi)^1.5``: Bruggeman's relation applied to the solid phase, through
+    which Li reaches the inner Si of a nanoporous secondary particle (its pores hold no
+    electrolyte in a cold-pressed sulfide composite).
+
+    Parameters
+    ----------
+    diffusivity : float or array
+        Li diffusivity in dense Li_xSi [m2 s-1].
+    porosity : float or array
+        Intra-particle porosity phi [-].
+
+    Returns
+    -------
+    float or array
+        [m2 s-1]. phi = 0 returns D; phi = 0.42 gives 0.4417 D (0.58^1.5) [derived].
+    """
+    return diffusivity * (1.0 - porosity) ** 1.5
+
+
+@physics
+def shrinking_core_area_fraction(crystalline_fraction):
+    """Area of a c-Si/a-Li_xSi reaction front relative to the particle surface [-].
+
+    A front moving inward through a sphere leaves a crystalline core of volume fraction z and
+    radius R z^(1/3), so its area is ``z^(2/3)`` of the surface (physics.md 8.4).
+
+    Parameters
+    ----------
+    crystalline_fraction : float or array
+        Remaining crystalline volume fraction z of the connected Si [-].
+
+    Returns
+    -------
+    float or array
+        [-]: 1 at z = 1, 0.125**(2/3) = 0.25 at z = 0.125 [derived], 0 at z = 0.
+    """
+    return np.maximum(crystalline_fraction, 0.0) ** (2.0 / 3.0)

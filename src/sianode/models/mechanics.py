@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..cell.materials import buffering_limit_x  # noqa: F401  (a material descriptor)
+from ..constants import OMEGA_RATIO
 from ._jit import physics
 
 MECHANICS_OPTIONS = ("none", "swelling", "buffered")
-#: dV/V0 per Li per Si [-] (physics.md 4.1; PyBaMM's Chen2020 1.2e-5 m3/mol would give 0.998).
-OMEGA_RATIO = 0.749
+# OMEGA_RATIO: dV/V0 per Li per Si [-] (sianode.constants; physics.md 4.1; PyBaMM's
+# Chen2020 1.2e-5 m3/mol would give 0.998).
 
 
 @physics
 def volume_ratio(x):
     """Solid volume ratio ``V/V0 = 1 + 0.749 x`` [-]; 3.81 at x = 3.75 (+281 %)."""
-    return 1.0 + 0.749 * x
+    return 1.0 + OMEGA_RATIO * x
 
 
 @physics
@@ -72,11 +74,3 @@ def electrode_thickness_change(thickness, envelope_fraction, envelope_strain):
         Volumetric envelope strain [-].
     """
     return thickness * envelope_fraction * envelope_strain
-
-
-def buffering_limit_x(porosity: float, usable_pore_fraction: float = 1.0) -> float:
-    """Li per Si up to which the pores absorb all growth [-]: ``eta phi / ((1 - phi) 0.749)``.
-
-    phi = 0.42 -> x = 0.967 (930 mAh/g on the 954.3 mAh/g per Li basis).
-    """
-    return usable_pore_fraction * porosity / ((1.0 - porosity) * OMEGA_RATIO)

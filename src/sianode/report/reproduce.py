@@ -17,21 +17,26 @@ from typing import Any
 
 import numpy as np
 
-from .._cli_util import jsonable
 from ..calibration import calibrate_dense, predict, sensitivity_band
+from ..cell import (
+    CellParameters,
+    ModelOptions,
+    buffering_limit_capacity,
+    build_cell,
+    material_descriptors,
+)
 from ..design import design_from_study
-from ..pores import wall_thickness
+from ..pores import bet_area_from_porosity, wall_thickness
 from ..protocol import parse_protocol
-from ..simulation import ModelOptions, cell_from_study, material_descriptors
 from ..simulation import kernel as K
 from ..simulation.reduced import _cycles_frame, simulate_arrays
 from ..study import Study, load_study
 from ..synthesis import synthesis_from_study
 from ..units import to_unit
 from . import html as H
-from .writer import AtomicDir
+from .writer import AtomicDir, jsonable
 
-__all__ = ["reproduce", "STAGES"]
+__all__ = ["reproduce", "STAGES", "porosity_whatif_cells"]
 
 STAGES = (
     "synthesis",
@@ -129,25 +134,43 @@ class _Runs:
         return np.array([_at(c, cycle, "Retention vs Cycle 1 Lithiation / 1") for c in self.cycles])
 
 
+def porosity_whatif_cells(
+    study: Study,
+    porosities: Any,
+    material: str = "nanoporous",
+    **overrides: Any,
+) -> list[CellParameters]:
+    """Cells of ``material`` at each porosity [-] with its pore diameter fixed.
+
+    The BET area follows the porosity through the material's pore model
+    (:func:`sianode.pores.bet_area_from_porosity`); porosity 0 means no pores (external area
+    of dense spheres). Each cell is rebuilt by :func:`sianode.cell.build_cell`, so the
+    electrode thickness, volume fractions, wall size and surface area follow the porosity as
+    they do for a study file or a sweep design. ``overrides``: e.g. ``beta``.
+    """
+    d_nm = material_descriptors(study, material)["pore_diameter"]["value"]
+    model = str(study.section(f"materials.{material}").get("pore_model", "cylinder"))
+    cells = []
+    for phi in porosities:
+        phi = float(phi)
+        bet = float(bet_area_from_porosity(phi, d_nm, model)) if phi > 0 else None
+        cell, _ = build_cell(study, material, porosity=phi, bet_area=bet, **overrides)
+        cells.append(cell)
+    return cells
+
+
 def _whatifs(
     study: Study, beta: float, m: float, n_cycles: int, options: ModelOptions
 ) -> dict[str, Any]:
     proto = parse_protocol(study.section("protocol")["text"])
-    base, _ = cell_from_study(study, "nanoporous", beta=beta, damage_exponent=m)
+    base, _ = build_cell(study, "nanoporous", beta=beta, damage_exponent=m)
     tab = proto.to_arrays(
         base.area, base.nominal_capacity_Ah, base.counter_potential, n_cycles, base.si_mass * 1e3
     )
-    # 1. retention vs porosity at fixed pore size (surface area follows the cylinder model)
+    # 1. retention vs porosity at fixed pore size (BET area and electrode geometry follow;
+    # the current is the base cell's: the same Si mass)
     phis = np.round(np.linspace(0.0, 0.7, 15), 4)
-    d_nm = material_descriptors(study, "nanoporous")["pore_diameter"]["value"]
-    cells = []
-    for phi in phis:
-        s_m2_g = (
-            4.0 * phi / ((1.0 - phi) * 2.329 * d_nm) * 1e3
-            if phi > 0
-            else 3.0 / (2.329 * base.particle_radius * 1e6)
-        )
-        cells.append(base.replace(porosity=float(phi), surface_area=float(s_m2_g) * 1e3))
+    cells = porosity_whatif_cells(study, phis, "nanoporous", beta=beta, damage_exponent=m)
     br = _Runs(cells, [tab] * len(cells), options)
     por = {
         "porosity": phis.tolist(),
@@ -165,7 +188,7 @@ def _whatifs(
         "Repeat 3 times\nLithiate at 0.300 mA/cm2 until 0.04 V vs Li or {q} mAh/g\n"
         "Delithiate at 0.300 mA/cm2 until 1.5 V vs Li\nRepeat 47 times"
     )
-    dense, _ = cell_from_study(study, "dense", beta=beta, damage_exponent=m)
+    dense, _ = build_cell(study, "dense", beta=beta, damage_exponent=m)
     cells2, tabs2, labels = [], [], []
     for mat_cell, label in ((dense, "dense"), (base, "nanoporous")):
         for q in limits:
@@ -190,8 +213,8 @@ def _whatifs(
         "nanoporous": ret2[len(limits) :].tolist(),
         "dense_vs_cycle4": ret4[: len(limits)].tolist(),
         "nanoporous_vs_cycle4": ret4[len(limits) :].tolist(),
-        "full_buffering_limit_mAh_g": float(
-            base.usable_pore_fraction * base.porosity / ((1 - base.porosity) * 0.749) * 954.3
+        "full_buffering_limit_mAh_g": buffering_limit_capacity(
+            base.porosity, base.usable_pore_fraction
         ),
     }
     return {"porosity": por, "capacity_limit": cap}
@@ -255,6 +278,24 @@ def _whatif_figure(w: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def result_block(res: Any, cyc: int) -> dict[str, Any]:
+    """The summary numbers of one simulated cell (``summary.json`` "dense"/"nanoporous")."""
+    c = res.cycles
+    return {
+        "retention_pct": 100 * res.retention_at(cyc),
+        "retention_vs_cycle1_delithiation_pct": 100
+        * res.retention_at(cyc, "Retention vs Cycle 1 Delithiation / 1"),
+        "retention_vs_cycle4_lithiation_pct": 100
+        * res.retention_at(cyc, "Retention vs Cycle 4 Lithiation / 1"),
+        "first_lithiation_mAh_g": float(c["Specific Lithiation Capacity / mAh/g"].iloc[0]),
+        "first_cycle_efficiency": float(c["Coulombic Efficiency / 1"].iloc[0]),
+        "connected_fraction_end": float(c["Connected Fraction / 1"].iloc[-1]),
+        "max_electrode_swelling_um": float(c["Max Electrode Thickness Change / um"].max()),
+        "status": res.status,
+        "porosity": res.cell.porosity,
+    }
+
+
 def reproduce(
     study: Study | str | Path | None = None,
     out: str | Path = "sianode-report",
@@ -294,22 +335,6 @@ def reproduce(
     results = {"dense Si": dense_res, "nanoporous Si (prediction)": np_res}
     cyc = cal.cycle
 
-    def block(res: Any) -> dict[str, Any]:
-        c = res.cycles
-        return {
-            "retention_pct": 100 * res.retention_at(cyc),
-            "retention_vs_cycle1_delithiation_pct": 100
-            * res.retention_at(cyc, "Retention vs Cycle 1 Delithiation / 1"),
-            "retention_vs_cycle4_lithiation_pct": 100
-            * res.retention_at(cyc, "Retention vs Cycle 4 Lithiation / 1"),
-            "first_lithiation_mAh_g": float(c["Specific Lithiation Capacity / mAh/g"].iloc[0]),
-            "first_cycle_efficiency": float(c["Coulombic Efficiency / 1"].iloc[0]),
-            "connected_fraction_end": float(c["Connected Fraction / 1"].iloc[-1]),
-            "max_electrode_swelling_um": float(c["Max Electrode Thickness Change / um"].max()),
-            "status": res.status,
-            "porosity": res.cell.porosity,
-        }
-
     summary: dict[str, Any] = {
         "study": study.name,
         "synthesis": {
@@ -338,8 +363,8 @@ def reproduce(
             "cutoffs_vs_counter_V": design.cutoffs_vs_counter_V,
         },
         "calibration": cal.as_dict(),
-        "dense": block(dense_res),
-        "nanoporous": block(np_res),
+        "dense": result_block(dense_res, cyc),
+        "nanoporous": result_block(np_res, cyc),
         "what_if": whatifs,
         "rule": "beta calibrated on the dense cell only; the nanoporous cell is a prediction with nothing tuned on it (docs/calibration.md)",
     }

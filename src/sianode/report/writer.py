@@ -1,12 +1,17 @@
-"""Atomic output folders: files appear in the target folder only when complete."""
+"""Writing results: atomic output folders (files appear in the target folder only when
+complete) and :func:`jsonable`, which makes results JSON-safe."""
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import tempfile
 from pathlib import Path
 from types import TracebackType
+from typing import Any
+
+import numpy as np
 
 from ..errors import ParameterError
 
@@ -44,3 +49,31 @@ class AtomicDir:
                         os.replace(path, dest)
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def jsonable(obj: Any) -> Any:
+    """Convert numpy scalars/arrays, dataclasses and paths into JSON-safe Python objects.
+
+    NaN and infinities become ``None`` (JSON has no NaN).
+    """
+    import dataclasses
+    from pathlib import Path
+
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return jsonable(dataclasses.asdict(obj))
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [jsonable(v) for v in obj.tolist()]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating, float)):
+        f = float(obj)
+        return None if (math.isnan(f) or math.isinf(f)) else f
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj

@@ -1,7 +1,10 @@
-"""The Si half-cell simulator: reduced model, batch engine, study-to-cell conversion."""
+"""The Si half-cell simulator: reduced model, batch engine, resolved model.
+
+Cells come from :func:`sianode.cell.build_cell` (re-exported here as ``cell_from_study``).
+"""
 
 from .batch import BatchResult, simulate_batch
-from .cells import cell_from_study, material_descriptors
+from .cells import build_cell, cell_from_study, material_descriptors
 from .parameters import CellParameters, ModelOptions
 from .reduced import Result, simulate
 from .resolved import simulate_resolved, simulate_resolved_batch
@@ -11,6 +14,7 @@ __all__ = [
     "CellParameters",
     "ModelOptions",
     "Result",
+    "build_cell",
     "cell_from_study",
     "material_descriptors",
     "simulate",

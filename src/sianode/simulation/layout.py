@@ -20,20 +20,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import constants as _c
 from ..models._jit import compiled
 from .parameters import OPTION_CHOICES, PARAM_NAMES
 
-#: Faraday constant [C mol-1] (CODATA 2018, exact).
-FARADAY = 96485.33212
-#: Molar gas constant [J mol-1 K-1] (CODATA 2018, exact).
-GAS_CONSTANT = 8.314462618
+#: Physical constants come from :mod:`sianode.constants` (one source for the package).
+FARADAY = _c.FARADAY
+GAS_CONSTANT = _c.GAS_CONSTANT
 #: Li per Si in crystalline Li15Si4, the most lithiated phase at room temperature [-]
 #: (Obrovac & Krause 2007).
 X_LI15SI4 = 3.75
-#: Molar mass of Si [kg mol-1] (IUPAC 2021).
-SI_MOLAR_MASS = 28.0855e-3
-#: Density of crystalline Si [kg m-3].
-SI_DENSITY = 2329.0
+SI_MOLAR_MASS = _c.M_SI_KG
+SI_DENSITY = _c.RHO_SI
 #: Density [kg m-3] and molar mass [kg mol-1] of the native SiO2, and the Li it takes per
 #: SiO2 [-] (SiO2 + 4 Li -> Si + 2 Li2O, physics.md 3.8).
 SIO2_DENSITY = 2200.0

@@ -18,10 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..cell import CellParameters, ModelOptions, build_cell
 from ..errors import SianodeError
 from ..protocol import DELITHIATE, LITHIATE, Protocol, Step, parse_protocol
-from ..simulation import CellParameters, ModelOptions, cell_from_study, simulate_batch
 from ..simulation import kernel as K
+from ..simulation import simulate_batch
 from ..study import Study
 from .spec import PARAMETERS, OutputSpec, column_name
 
@@ -146,8 +147,9 @@ class DesignRunner:
     def cell_for(self, params: dict[str, float]) -> CellParameters:
         """The cell of a design (parameter values in canonical units).
 
-        Material- and cell-level values go into a copy of the study before the cell is
-        derived (cached per distinct combination); the rest are SI overrides.
+        Material- and cell-level values are inputs of :func:`sianode.cell.build_cell`, so the
+        geometry that follows from them is re-derived (cached per distinct combination); the
+        rest are SI overrides.
 
         Raises
         ------
@@ -158,19 +160,11 @@ class DesignRunner:
         key = (tuple(sorted(parts["material"].items())), tuple(sorted(parts["cell"].items())))
         base = self._cell_cache.get(key)
         if base is None:
-            study = self.study
-            if parts["material"] or parts["cell"]:
-                import copy
-
-                raw = copy.deepcopy(self.study.raw)
-                mat = raw.setdefault("materials", {}).setdefault(self.material, {})
-                for k, v in parts["material"].items():
-                    mat[k] = v
-                cell = raw.setdefault("cell", {})
-                for k, v in parts["cell"].items():
-                    cell[k] = v
-                study = Study(raw=raw, path=self.study.path)
-            base, _prov = cell_from_study(study, self.material, self.material_file)
+            inputs = {
+                n: float(v) if PARAMETERS[n].unit == "1" else f"{float(v)!r} {PARAMETERS[n].unit}"
+                for n, v in {**parts["material"], **parts["cell"]}.items()
+            }
+            base, _prov = build_cell(self.study, self.material, self.material_file, **inputs)
             if len(self._cell_cache) > 4096:
                 self._cell_cache.clear()
             self._cell_cache[key] = base

@@ -90,6 +90,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..cell.parameters import OVERRIDE_UNITS
 from ..errors import ParameterError, ParsingError
 from ..units import to_unit
 
@@ -166,32 +167,8 @@ _SPECIAL: tuple[ParamInfo, ...] = (
 )
 
 #: Canonical units of CellParameters fields used as overrides: (unit, factor to SI).
-_OVERRIDE_UNITS: dict[str, tuple[str, float]] = {
-    "area": ("cm2", 1e-4),
-    "si_mass": ("mg", 1e-6),
-    "electrode_thickness": ("um", 1e-6),
-    "separator_thickness": ("um", 1e-6),
-    "temperature": ("K", 1.0),
-    "wall_size": ("nm", 1e-9),
-    "surface_area": ("m2/g", 1e3),
-    "oxide_thickness": ("nm", 1e-9),
-    "diffusivity": ("m2/s", 1.0),
-    "k0": ("A/m2", 1.0),
-    "conductivity": ("mS/cm", 0.1),
-    "conductivity_reference_temperature": ("K", 1.0),
-    "activation_energy": ("eV", 1.0),
-    "counter_potential": ("V", 1.0),
-    "counter_i0": ("mA/cm2", 10.0),
-    "stack_pressure": ("MPa", 1e6),
-    "reference_pressure": ("MPa", 1e6),
-    "interphase_first_thickness": ("nm", 1e-9),
-    "interphase_conductivity": ("S/m", 1.0),
-    "li15si4_min_size": ("nm", 1e-9),
-    "c_si_plateau": ("V", 1.0),
-    "li15si4_formation_potential": ("V", 1.0),
-    "li15si4_delithiation_potential": ("V", 1.0),
-    "nominal_specific_capacity": ("mAh/g", 3.6),
-}
+#: Owned by the parameter dataclass (sianode.cell.parameters.OVERRIDE_UNITS).
+_OVERRIDE_UNITS: dict[str, tuple[str, float]] = OVERRIDE_UNITS
 
 
 def _build_registry() -> dict[str, ParamInfo]:

@@ -12,8 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
-from .._cli_util import print_json, print_table
 from ..errors import ParameterError
+from ._util import print_json, print_table
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 FileArg = Annotated[Path, typer.Argument(help="Instrument file.", show_default=False)]
@@ -64,7 +64,7 @@ def xrd_command(
     """Fit, index and refine a cubic powder pattern; Scherrer (K=0.9, FWHM) and Williamson-Hall."""
     import warnings
 
-    from .xrd import analyse_xrd, read_pattern
+    from ..characterisation.xrd import analyse_xrd, read_pattern
 
     pat = read_pattern(file, wavelength, kalpha2_ratio)
     inst = read_pattern(standard, wavelength) if standard is not None else None
@@ -109,7 +109,7 @@ def raman_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Fit the Si TO band and convert its shift/width to a phonon-confinement length."""
-    from .raman import analyse_raman
+    from ..characterisation.raman import analyse_raman
 
     res = analyse_raman(
         file,
@@ -151,7 +151,7 @@ def sorption_command(
     json_out: JsonOpt = False,
 ) -> None:
     """BET (Rouquerol), pore size peak, total pore volume and t-plot via pyGAPS."""
-    from .sorption import analyse_isotherm
+    from ..characterisation.sorption import analyse_isotherm
 
     res = analyse_isotherm(file, psd_model, branch, manufacturer=manufacturer, fmt=fmt)
     d = res.to_dict()
@@ -206,11 +206,11 @@ def material_build_command(
     """Build a material record (values + provenance) for the simulator, with a consistency report."""
     import warnings
 
-    from .material import build_material
+    from ..characterisation.material import build_material
 
     xrd_res = None
     if xrd is not None:
-        from .xrd import analyse_xrd
+        from ..characterisation.xrd import analyse_xrd
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -14,8 +14,8 @@ from typing import Annotated, Any
 
 import typer
 
-from ._cli_util import print_json
-from .errors import ParameterError
+from ..errors import ParameterError
+from ._util import print_json
 
 StudyArg = Annotated[
     Path | None,
@@ -27,7 +27,7 @@ _CRATE = re.compile(r"^\s*(?:C\s*/\s*(?P<div>[0-9.]+)|(?P<mul>[0-9.eE+-]+)\s*C)\
 
 
 def _load(path: Path | None) -> Any:
-    from .study import load_study
+    from ..study import load_study
 
     return load_study(path)
 
@@ -96,7 +96,7 @@ def synthesis_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Solid-state reduction: yields, template porosity, pore volume and HCl to leach."""
-    from .synthesis import synthesis_from_study
+    from ..synthesis import synthesis_from_study
 
     st = _load(study)
     reagents = _parse_reagents(reagent) if reagent else None
@@ -160,13 +160,13 @@ def _reported(study: Any) -> dict[str, Any]:
 
 
 def _current_conversion(text: str, area_cm2: float, areal_capacity: float) -> dict[str, float]:
-    from .design import (
+    from ..design import (
         c_rate_from_density,
         current_density,
         density_from_c_rate,
         hours_per_half_cycle,
     )
-    from .units import to_unit
+    from ..units import to_unit
 
     m = _CRATE.match(text)
     if m:
@@ -228,8 +228,8 @@ def design_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Cell design: Si mass and loading, areal capacity, C-rates, cut-offs and thicknesses."""
-    from .design import design_from_study
-    from .units import to_unit
+    from ..design import design_from_study
+    from ..units import to_unit
 
     st = _load(study)
     d = design_from_study(
@@ -248,7 +248,7 @@ def design_command(
         _current_conversion(current, d.area_cm2, d.areal_capacity_mAh_cm2) if current else None
     )
     if json_out:
-        from ._cli_util import jsonable
+        from ._util import jsonable
 
         out = jsonable(d)
         if conversion is not None:
@@ -370,16 +370,16 @@ def pores_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Pore volume, porosity and wall thickness from BET area and pore size."""
-    from .constants import density
-    from .pores import (
+    from ..constants import density
+    from ..pores import (
         PORE_MODELS,
         WALL_MODELS,
         pore_volume,
         pore_volume_from_porosity,
-        porosity_from_pore_volume,
+        porosity_from_bet,
         wall_thickness,
     )
-    from .units import to_unit
+    from ..units import to_unit
 
     st = _load(study)
     name, mat = _porous_material(st, material)
@@ -398,7 +398,7 @@ def pores_command(
         )
     rho = density("Si")
     if template_porosity is None and st.has("synthesis"):
-        from .synthesis import synthesis_from_study
+        from ..synthesis import synthesis_from_study
 
         phi_t: float | None = synthesis_from_study(st).template_porosity
     else:
@@ -408,8 +408,10 @@ def pores_command(
 
     models = {}
     for m in PORE_MODELS:
-        vp = pore_volume(s, dp, m)
-        models[m] = {"pore_volume_cm3_per_g": vp, "porosity": porosity_from_pore_volume(vp, rho)}
+        models[m] = {
+            "pore_volume_cm3_per_g": pore_volume(s, dp, m),
+            "porosity": porosity_from_bet(s, dp, m, rho),
+        }
     walls = {shape: wall_thickness(s, shape, rho) for shape in WALL_MODELS}
     out: dict[str, Any] = {
         "material": name,

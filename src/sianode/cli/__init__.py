@@ -1,7 +1,8 @@
 """The ``sianode`` command line: a thin layer over the Python API.
 
-Each area registers its own commands (``register(app)``) from its own module, so the CLI
-stays one line per concept. Errors a user can cause (:class:`sianode.errors.SianodeError`)
+One module per command group in this package; each defines its commands as module-level
+functions that wrap a public function a notebook user can call, and a ``register(app)`` that
+adds them to ``app``. Errors a user can cause (:class:`sianode.errors.SianodeError`)
 are printed as one line and exit with code 2.
 """
 
@@ -12,7 +13,7 @@ import sys
 
 import typer
 
-from .errors import SianodeError
+from ..errors import SianodeError
 
 app = typer.Typer(
     name="sianode",
@@ -31,10 +32,10 @@ def _root() -> None:
 @app.command()
 def version(json_out: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
     """Print the sianode version."""
-    from . import __version__
+    from .. import __version__
 
     if json_out:
-        from ._cli_util import print_json
+        from ._util import print_json
 
         print_json({"version": __version__})
         return
@@ -43,12 +44,12 @@ def version(json_out: bool = typer.Option(False, "--json", help="Print as JSON."
 
 # Modules that add commands to ``app``; each defines ``register(app)``.
 _COMMAND_MODULES = (
-    "sianode.calculators_cli",
-    "sianode.simulation_cli",
-    "sianode.io.cli",
-    "sianode.characterisation.cli",
-    "sianode.report.cli",
-    "sianode.sweep.cli",
+    "sianode.cli.calculators",
+    "sianode.cli.simulation",
+    "sianode.cli.io",
+    "sianode.cli.characterisation",
+    "sianode.cli.report",
+    "sianode.cli.sweep",
 )
 
 for _name in _COMMAND_MODULES:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .._cli_util import print_json
+from ._util import print_json
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON summary.")]
 
@@ -84,8 +84,8 @@ def sweep_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Run a design sweep (resumable: re-running into the same --out computes only what is missing)."""
-    from .engines import run_sweep
-    from .spec import example_spec_path, load_spec
+    from ..sweep.engines import run_sweep
+    from ..sweep.spec import example_spec_path, load_spec
 
     path = example_spec_path() if spec == "example" else Path(spec)
     sp = load_spec(path)
@@ -121,7 +121,7 @@ def sweep_command(
             bar.stop()
     report_path = None
     if report:
-        from .analysis import write_report
+        from ..sweep.analysis import write_report
 
         mp = tuple(m.strip() for m in map_params.split(",")) if map_params else None
         report_path = write_report(out, map_params=mp)
@@ -180,7 +180,7 @@ def sweep_report_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Write the sweep's plots (retention map, Pareto front, sensitivity) and index.html."""
-    from .analysis import analyse, write_report
+    from ..sweep.analysis import analyse, write_report
 
     mp = tuple(m.strip() for m in map_params.split(",")) if map_params else None
     path = write_report(folder, map_params=mp)
@@ -193,7 +193,7 @@ def sweep_report_command(
 
 def sweep_parameters_command(json_out: JsonOpt = False) -> None:
     """List the parameters a sweep spec may fix or sweep, with their units and where they act."""
-    from .spec import PARAMETERS
+    from ..sweep.spec import PARAMETERS
 
     rows = [
         {"name": p.name, "unit": p.unit, "acts_on": p.target, "description": p.description}

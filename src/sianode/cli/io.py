@@ -1,0 +1,207 @@
+"""CLI commands of the cycler-data module: ``sianode cycles`` and ``sianode convert``."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import ParameterError
+
+
+def _quantity(text: str | None, unit: str, name: str) -> float | None:
+    """Parse ``0.72mg`` / ``0.785cm2`` / a bare number (taken in ``unit``)."""
+    if text is None:
+        return None
+    from ..units import to_unit
+
+    val = to_unit(text, unit, name)
+    if not (math.isfinite(val) and val > 0):
+        raise ParameterError(f"{name}: must be > 0, got '{text}'")
+    return val
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if hasattr(v, "item"):
+        return _clean(v.item())
+    return v
+
+
+def cycles_command(
+    file: Annotated[Path, typer.Argument(help="Cycler file (format detected from content)")],
+    active_mass: Annotated[
+        str | None, typer.Option("--active-mass", help="Active (Si) mass, e.g. 0.72mg")
+    ] = None,
+    composite_mass: Annotated[
+        str | None, typer.Option("--composite-mass", help="Composite mass, e.g. 1.1mg")
+    ] = None,
+    area: Annotated[
+        str | None, typer.Option("--area", help="Electrode area, e.g. 0.785cm2")
+    ] = None,
+    role: Annotated[str | None, typer.Option("--role", help="anode or cathode")] = None,
+    cycle_rule: Annotated[
+        str, typer.Option("--cycles", help="current (sianode's rule) or instrument")
+    ] = "current",
+    opening: Annotated[
+        str | None,
+        typer.Option(
+            "--opening",
+            help="Direction that opens each cycle: charge, discharge, lithiation or"
+            " delithiation (default: the first half cycle's); earlier half cycles are"
+            " cycle 0",
+        ),
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for CSV and PNG plots")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Per-cycle capacities, CE and retention of a cycler file."""
+    from ..cycling import OPENINGS, cycle_table, renumber_cycles, suggest_role
+    from ..io import read
+
+    if role is not None and role not in ("anode", "cathode"):
+        raise ParameterError(f"--role: expected anode or cathode, got '{role}'")
+    if opening is not None:
+        if opening not in OPENINGS:
+            raise ParameterError(
+                f"--opening: expected one of {', '.join(sorted(OPENINGS))}, got '{opening}'"
+            )
+        if cycle_rule != "current":
+            raise ParameterError("--opening applies to --cycles current only")
+    am = _quantity(active_mass, "g", "--active-mass")
+    cm = _quantity(composite_mass, "g", "--composite-mass")
+    ar = _quantity(area, "cm2", "--area")
+    data, meta = read(file)
+    if opening is not None:
+        data = renumber_cycles(data, opening)
+    table = cycle_table(
+        data, role=role, active_mass_g=am, composite_mass_g=cm, area_cm2=ar, cycles=cycle_rule
+    )
+    suggested = suggest_role(data)
+    rows = []
+    for _, r in table.iterrows():
+        row = {
+            "cycle": int(r["Cycle Count / 1"]),
+            "charge_mAh": _clean(r["Cycle Charging Capacity / mAh"]),
+            "discharge_mAh": _clean(r["Cycle Discharging Capacity / mAh"]),
+        }
+        if role is not None:
+            row.update(
+                {
+                    "lithiation_mAh": _clean(r["Lithiation Capacity / mAh"]),
+                    "delithiation_mAh": _clean(r["Delithiation Capacity / mAh"]),
+                    "coulombic_efficiency": _clean(r["Coulombic Efficiency / 1"]),
+                    "retention": _clean(r["Retention vs Cycle 1 Lithiation / 1"]),
+                }
+            )
+            for key, col in (
+                ("lithiation_mAh_per_g", "Specific Lithiation Capacity / mAh/g"),
+                ("delithiation_mAh_per_g", "Specific Delithiation Capacity / mAh/g"),
+                ("lithiation_mAh_per_cm2", "Areal Lithiation Capacity / mAh/cm2"),
+                ("hysteresis_V", "Voltage Hysteresis / V"),
+            ):
+                if col in table.columns:
+                    row[key] = _clean(r[col])
+        rows.append(row)
+    written: list[str] = []
+    if out is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from ..cycling import plot_capacity, plot_dqdv, plot_voltage_capacity
+
+        out.mkdir(parents=True, exist_ok=True)
+        stem = file.name.replace(".", "_")
+        csv_path = out / f"{stem}_cycles.csv"
+        table.to_csv(csv_path, index=False)
+        written.append(str(csv_path))
+        for tag, fig in (
+            ("capacity", plot_capacity(table)),
+            ("voltage_capacity", plot_voltage_capacity(data)),
+            ("dqdv", plot_dqdv(data)),
+        ):
+            png = out / f"{stem}_{tag}.png"
+            fig.savefig(png, dpi=120)
+            matplotlib.pyplot.close(fig)
+            written.append(str(png))
+    result = {
+        "format": meta["format"],
+        "n_points": int(len(data)),
+        "suggested_role": suggested,
+        "role": role,
+        "opening": opening,
+        "cycles": rows,
+        "warnings": list(meta["warnings"]) + list(table.attrs.get("warnings", [])),
+        "files": written,
+    }
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(
+        f"{file.name}: {meta['format']}, {len(data)} points, {len(rows)} cycles,"
+        f" suggested role: {suggested}"
+    )
+    if role is None:
+        typer.echo(
+            "(no --role given: capacities in BDF sense; pass --role anode for a Si half cell)"
+        )
+
+    def mah(x: float | None) -> str:
+        return "-" if x is None else f"{x:.4g} mAh"
+
+    for row in rows:
+        extra = ""
+        if role is not None:  # None: cycle 0, outside the role metrics
+            ce = row["coulombic_efficiency"]
+            extra = (
+                f"  lith {mah(row['lithiation_mAh'])}  delith "
+                f"{mah(row['delithiation_mAh'])}  CE "
+                f"{'-' if ce is None else f'{100 * ce:.2f} %'}"
+            )
+        typer.echo(
+            f"cycle {row['cycle']:4d}: charge {row['charge_mAh']:.4g} mAh  discharge"
+            f" {row['discharge_mAh']:.4g} mAh{extra}"
+        )
+    for w in result["warnings"]:
+        typer.echo(f"warning: {w}")
+
+
+def convert_command(
+    file: Annotated[Path, typer.Argument(help="Cycler file to convert")],
+    to: Annotated[str, typer.Option("--to", help="Target format: bdf")] = "bdf",
+    fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
+    out: Annotated[Path | None, typer.Option("--out", help="Output folder")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
+) -> None:
+    """Convert a cycler file to BDF (.bdf.csv/.bdf.parquet + .metadata.json)."""
+    from ..io import read, write_bdf
+
+    if to != "bdf":
+        raise ParameterError(f"--to: only 'bdf' is supported, got '{to}'")
+    if fmt not in ("csv", "parquet"):
+        raise ParameterError(f"--format: expected csv or parquet, got '{fmt}'")
+    data, meta = read(file)
+    folder = out if out is not None else file.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    data_path, side = write_bdf(data, folder / file.name.replace(".", "_"), meta, fmt=fmt)
+    result = {
+        "format": meta["format"],
+        "n_points": int(len(data)),
+        "bdf": str(data_path),
+        "metadata": str(side),
+        "warnings": meta["warnings"],
+    }
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        typer.echo(f"wrote {data_path} and {side}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``cycles`` and ``convert`` to ``app``."""
+    app.command("cycles")(cycles_command)
+    app.command("convert")(convert_command)

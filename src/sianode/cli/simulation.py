@@ -1,0 +1,231 @@
+"""``sianode simulate`` and ``sianode calibrate``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+
+from ..errors import ParameterError
+from ._util import print_json, print_table
+
+#: Runs of more cycles than this show a progress bar.
+PROGRESS_MIN_CYCLES = 200
+
+
+@contextmanager
+def _cycle_progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr (cycles done of total) and its callback, or None."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    bar = Progress(
+        TextColumn("[bold]simulate"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("cycles"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+    task = bar.add_task("simulate", total=None)
+
+    def callback(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    with bar:
+        yield callback
+
+
+def simulate_command(
+    config: Path | None = typer.Argument(None, help="Study TOML (default: the bundled study)."),
+    material: str = typer.Option(
+        "dense", help="Material section of the study: dense | nanoporous | ..."
+    ),
+    material_file: Path | None = typer.Option(
+        None, help="Material JSON from 'sianode material build'."
+    ),
+    cell_file: Path | None = typer.Option(
+        None, help="Calibrated cell JSON from 'sianode calibrate'."
+    ),
+    cycles: int | None = typer.Option(None, help="Number of cycles (default: the protocol's)."),
+    beta: float | None = typer.Option(
+        None, help="Strain-damage coefficient (default: calibrated on the dense cell)."
+    ),
+    protocol: str | None = typer.Option(None, help="Protocol text (lines separated by ';')."),
+    out: Path | None = typer.Option(None, help="Folder for Parquet/CSV tables and a PNG figure."),
+    json_out: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+    dead_below: float = typer.Option(
+        0.01,
+        help="End of life: stop when a cycle's lithiation capacity falls below this "
+        "fraction of cycle 1's (0 = run every cycle).",
+    ),
+) -> None:
+    """Simulate the half cell (reduced model) on the study's protocol.
+
+    Runs of more than 200 cycles show a progress bar on stderr; a run stops when the cell is
+    dead (see --dead-below) and says so in its status."""
+    import json
+
+    from ..calibration import calibrate_dense
+    from ..cell import CellParameters, build_cell
+    from ..simulation import simulate as run
+    from ..study import load_study
+
+    study = load_study(config)
+    if cell_file is not None:
+        try:
+            cell = CellParameters(**json.loads(Path(cell_file).read_text())["cell"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ParameterError(
+                f"cell-file {cell_file}: not a sianode cell file ({exc})"
+            ) from None
+    else:
+        if beta is None:
+            beta = calibrate_dense(study).value
+        cell, _ = build_cell(study, material, material_file, beta=beta)
+    text = protocol.replace(";", "\n") if protocol else study.section("protocol")["text"]
+    comp = cell.si_mass * 1e3 / float(study.section("cell").get("composition", {}).get("Si", 1.0))
+    with _cycle_progress(cycles is not None and cycles > PROGRESS_MIN_CYCLES) as progress:
+        res = run(
+            cell,
+            text,
+            n_cycles=cycles,
+            record=out is not None,  # the time series is only written with --out
+            composite_mass_g=comp,
+            dead_fraction=dead_below,
+            progress=progress,
+        )
+    if out is not None:
+        from ..report.writer import AtomicDir
+
+        with AtomicDir(out) as tmp:
+            res.timeseries.to_parquet(tmp / "timeseries.bdf.parquet")
+            res.cycles.to_parquet(tmp / "cycles.parquet")
+            res.cycles.to_csv(tmp / "cycles.csv", index=False)
+            fig = res.plot()
+            fig.savefig(tmp / "simulation.png", dpi=120)
+    summary = {
+        "material": material,
+        "status": res.status,
+        "completed": res.completed,
+        "retention_pct": res.retention_pct,
+        "beta": cell.beta,
+        "cycles": res.cycles.to_dict(orient="records"),
+    }
+    if json_out:
+        print_json(summary)
+        return
+    c = res.cycles
+    print_table(
+        f"sianode simulate: {material} ({res.status})",
+        [
+            ("cycles run", len(c), ""),
+            (
+                "cycle-1 lithiation",
+                float(c["Specific Lithiation Capacity / mAh/g"].iloc[0]),
+                "mAh/g Si",
+            ),
+            ("first-cycle efficiency", float(c["Coulombic Efficiency / 1"].iloc[0]), ""),
+            (
+                "last-cycle lithiation",
+                float(c["Specific Lithiation Capacity / mAh/g"].iloc[-1]),
+                "mAh/g Si",
+            ),
+            ("retention (vs cycle-1 lithiation)", res.retention_pct, "%"),
+            ("connected Si at the end", float(c["Connected Fraction / 1"].iloc[-1]), ""),
+            ("beta", cell.beta, ""),
+        ],
+    )
+    if out is not None:
+        typer.echo(
+            f"wrote {out}/timeseries.bdf.parquet, cycles.parquet, cycles.csv, simulation.png"
+        )
+
+
+def calibrate_command(
+    files: list[Path] = typer.Argument(
+        ..., help="Cycler files of one cell (any format sianode reads)."
+    ),
+    config: Path | None = typer.Option(None, "--study", help="Study TOML describing the cell."),
+    material: str = typer.Option("dense", help="Material section of the study."),
+    fit: str = typer.Option("beta", help="Comma-separated cell parameters to fit (e.g. beta,k0)."),
+    protocol: str | None = typer.Option(
+        None, help="Protocol text run on the cell (';' between lines); default: the study's."
+    ),
+    cycles: int | None = typer.Option(None, help="Use only the first N measured cycles."),
+    out: Path | None = typer.Option(
+        None, help="Write the calibrated cell JSON here (for 'simulate --cell-file')."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the fit as JSON."),
+) -> None:
+    """Fit cell parameters to measured per-cycle lithiation capacity (least squares)."""
+    import dataclasses
+    import json
+
+    import pandas as pd
+
+    from ..calibration import fit_to_cycles
+    from ..cell import build_cell
+    from ..cycling import cycle_table
+    from ..io import read
+    from ..study import load_study
+
+    study = load_study(config)
+    cell, _ = build_cell(study, material)
+    tables = []
+    for f in files:
+        data, _meta = read(f)
+        t = cycle_table(
+            data, role="anode", active_mass_g=cell.si_mass * 1e3, area_cm2=cell.area * 1e4
+        )
+        tables.append(t)
+    measured = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+    if len(tables) > 1:
+        measured["Cycle Count / 1"] = range(1, len(measured) + 1)
+    if cycles is not None:
+        measured = measured[measured["Cycle Count / 1"] <= cycles]
+    text = protocol.replace(";", "\n") if protocol else study.section("protocol")["text"]
+    names = [n.strip() for n in fit.split(",") if n.strip()]
+    res = fit_to_cycles(measured, cell, text, names)
+    summary = res.as_dict()
+    summary["files"] = [str(f) for f in files]
+    if out is not None:
+        from ..report.writer import AtomicDir
+
+        cell_dict = {k: v for k, v in dataclasses.asdict(res.cell).items() if k != "extra"}
+        with AtomicDir(out.parent if str(out.parent) else Path(".")) as tmp:
+            (tmp / out.name).write_text(json.dumps({"cell": cell_dict, "fit": summary}, indent=2))
+        summary["out"] = str(out)
+    if json_out:
+        print_json(summary)
+        return
+    rows = [
+        (f"{n} (95 % CI {lo:.3g}-{hi:.3g})", float(v), "")
+        for n, v, (lo, hi) in zip(res.names, res.values, res.ci95)
+    ]
+    rows += [
+        ("RMSE", 1e3 * res.rmse_Ah, "mAh"),
+        ("R2", res.r_squared, ""),
+        ("cycles fitted", res.n_points, ""),
+    ]
+    print_table("sianode calibrate", rows)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``simulate`` and ``calibrate`` to ``app``."""
+    app.command("simulate")(simulate_command)
+    app.command("calibrate")(calibrate_command)
