@@ -85,6 +85,7 @@ from .stepping import (
     cutoff_bracket,
     next_step_limit,
     open_bracket,
+    si_full_or_empty,
     with_room,
 )
 
@@ -149,14 +150,6 @@ def cell_voltage(I, I_si, U, s_kin, s, p, terms, eta_ce):
     r_ohm = (terms.r_sep + terms.r_comp / max(f, 1e-12) ** p[P_Q]) / p[P_AREA]
     r_int = s.delta_int / (p[P_KINT] * a_contact)
     return U - eta - I * (r_ohm + r_int) - eta_ce - p[P_ECE]
-
-
-@compiled(inline=True)
-def si_full_or_empty(direction, x_room, xmax):
-    """True if a step in ``direction`` cannot move more Li: lithiation with no room left
-    (``x_room`` [Li per Si] <= 0, Si at the model's limit ``xmax``), delithiation with no Li
-    left (room >= ``xmax``)."""
-    return (direction > 0 and x_room <= 0.0) or (direction < 0 and x_room >= xmax)
 
 
 @compiled(nogil=True)

@@ -60,6 +60,14 @@ def cutoff_bracket(bis, dt, crossed, full, V_new, cut, v_tol, t_rel):
 
 
 @compiled(inline=True)
+def si_full_or_empty(direction, x_room, xmax):
+    """True if a step in ``direction`` cannot move more Li: lithiation with no room left
+    (``x_room`` [Li per Si] <= 0, Si at the model's limit ``xmax``), delithiation with no Li
+    left (room >= ``xmax``)."""
+    return (direction > 0 and x_room <= 0.0) or (direction < 0 and x_room >= xmax)
+
+
+@compiled(inline=True)
 def next_step_limit(dt, dV, dv_max, direction, at_rest):
     """Largest next step [s] after a step of ``dt`` [s] that changed the voltage by ``dV``
     [V]: aim at 0.8 ``dv_max``, at most doubling, at least a fifth; ``at_rest`` [s] when no
