@@ -9,6 +9,8 @@ Modes (all with IDAKLU, PyBaMM half-cell models, "working electrode": "positive"
   Li, no rests). Timed in-process: model + Simulation + build_for_experiment + solve, one
   warm-up, then the median of ``--repeats`` runs.
 - ``dfn``: the same with DFN.
+- ``--once`` (spme/dfn): a single build + solve without warm-up, the whole-process peer of
+  ``sianode simulate`` in ``bench_startup.py``.
 - ``batch``: ``--n`` designs (particle radius swept linearly from 0.1 to 1.0 um) through
   ``pybamm.BatchStudy`` with DFN; total wall time, failures, peak RSS.
 
@@ -285,11 +287,22 @@ def main(argv=None) -> int:
         "--diffusivity", type=float, default=None, help="Si diffusivity [m2/s] (default 1e-12)"
     )
     ap.add_argument("--cycles", type=int, default=N_CYCLES, help="batch only")
+    ap.add_argument(
+        "--once",
+        action="store_true",
+        help="spme/dfn: one build + solve, no warm-up, as a user's script runs it "
+        "(for whole-process timing, benchmarks/bench_startup.py)",
+    )
     ap.add_argument("--json", action="store_true", help="print a single JSON object")
     a = ap.parse_args(argv)
     pybamm.set_logging_level("ERROR")
     if a.mode == "batch":
         res = bench_batch(a.n, a.lam_beta, a.cycles, a.diffusivity)
+    elif a.once:
+        t, sol, err = run_once(a.mode, a.radius, a.lam_beta, a.diffusivity)
+        res = {"tool": "pybamm", "mode": a.mode, **t, "error": err}
+        if sol is not None:
+            res.update(cycle_summary(sol))
     else:
         res = bench_single(a.mode, a.repeats, a.lam_beta, a.radius, a.diffusivity)
     if a.json:

@@ -25,3 +25,15 @@ def study():
     from sianode import load_study
 
     return load_study()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _band_cache(tmp_path_factory):
+    """The prior band's chunk cache (sianode.uncertainty) goes to a session folder, not to
+    the user's ~/.cache, unless SIANODE_CACHE_DIR is set; runs within the session share it."""
+    if os.environ.get("SIANODE_CACHE_DIR"):
+        yield
+        return
+    os.environ["SIANODE_CACHE_DIR"] = str(tmp_path_factory.mktemp("sianode-cache"))
+    yield
+    os.environ.pop("SIANODE_CACHE_DIR", None)

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from sianode.cycling import (
-    _fill_gaps,
     active_signs,
     active_threshold,
     charge_increments,
@@ -21,6 +20,7 @@ from sianode.cycling import (
     cycle_table,
     detect_cycles,
     dqdv,
+    fill_gaps,
     half_cycle_labels,
     percentile_linear,
     plot_capacity,
@@ -184,10 +184,10 @@ def test_percentile_linear_equals_numpy(a, q):
 @given(arrays(np.float64, st.integers(1, 60), elements=st.sampled_from([0.0, 1.0, 2.0, np.nan])))
 def test_fill_gaps_and_changes_equal_pandas(s):
     ref = pd.Series(s).ffill().bfill().to_numpy()
-    np.testing.assert_array_equal(_fill_gaps(s), ref)
+    np.testing.assert_array_equal(fill_gaps(s), ref)
     if np.isfinite(s).any():
         want = 1 + np.cumsum(np.r_[False, ref[1:] != ref[:-1]])
-        got = run_numbers(_fill_gaps(s))
+        got = run_numbers(fill_gaps(s))
         np.testing.assert_array_equal(got, want)
         assert got.dtype == want.dtype
 

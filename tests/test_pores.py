@@ -81,3 +81,18 @@ def test_bad_input():
         pore_volume(S_BET, 0.0)
     with pytest.raises(ParameterError, match="bet_area"):
         wall_thickness(0.0)
+
+
+def test_porosity_from_bet_and_its_inverse():
+    # 213 m2/g, 5.9 nm cylinders: V_p = 213 * 5.9 / 4 * 1e-3 = 0.314175 cm3/g,
+    # phi = V_p / (V_p + 1/2.329) = 0.42254 (physics.md 2.2: 0.423)
+    from sianode.pores import bet_area_from_porosity, porosity_from_bet
+
+    phi = porosity_from_bet(213, 5.9)
+    assert phi == pytest.approx(0.314175 / (0.314175 + 1 / 2.329), rel=1e-12)
+    assert porosity_from_bet(213, 5.9, "sphere") == pytest.approx(0.32787, abs=1e-5)
+    for model in ("cylinder", "slit", "sphere"):
+        back = bet_area_from_porosity(porosity_from_bet(213, 5.9, model), 5.9, model)
+        assert back == pytest.approx(213, rel=1e-12)
+    with pytest.raises(ParameterError, match="pore_diameter"):
+        bet_area_from_porosity(0.4, 0.0)

@@ -44,6 +44,24 @@ def test_outputs_and_summary_keys(report):
     assert not list(report.glob(".sianode-tmp-*"))
 
 
+def test_prior_band_fields(report):
+    """issue 14 E: the band's fields, from at least 1000 samples, beside v0.1's blind record
+    (README.md at e1911caf: 33.8 %, 25.4-39.0 %)."""
+    s = json.loads((report / "summary.json").read_text())
+    n = s["nanoporous"]
+    assert n["band_samples"] >= 1000
+    assert 0 <= n["band_failed_fraction"] <= 1
+    assert s["blind_record"]["retention_pct"] == 33.8
+    assert s["blind_record"]["retention_band_pct"] == [25.4, 39.0]
+    assert s["blind_record"]["commit"].startswith("e1911caf")
+    ranking = s["measurement_ranking"]
+    assert all(set(r) == {"measurement", "band_width_reduction_pct"} for r in ranking)
+    red = [r["band_width_reduction_pct"] for r in ranking]
+    assert red == sorted(red, reverse=True)
+    assert {"sobol", "priors", "failure_reasons"} <= set(s["band"])
+    assert (report / "band.png").stat().st_size > 0
+
+
 def test_parquet_uses_bdf_columns(report):
     import pandas as pd
 
@@ -123,21 +141,26 @@ def test_report_renders_in_a_real_browser(report, tmp_path):
         [browser, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120
     )
     assert dom.returncode == 0, dom.stderr[-500:]
-    assert dom.stdout.count("<img") == 4
+    assert dom.stdout.count("<img") == 5  # 4 study figures + the prior band (issue 14)
     assert 'id="numbers"' in dom.stdout and 'id="provenance"' in dom.stdout
+    # the report says which code made it (issue 16)
+    assert 'id="stamp"' in dom.stdout and "Made by sianode" in dom.stdout
+    assert 'id="sobol"' in dom.stdout and 'id="measurement-ranking"' in dom.stdout
     console_errors = [
         ln for ln in dom.stderr.splitlines() if "CONSOLE" in ln and "ERROR" in ln.upper()
     ]
     assert console_errors == []
-    # every figure decoded with a real size: a wrapper page (the test's, not the report's)
-    # loads the report in an iframe and reports the images' natural sizes
+    # every figure decoded with a real size, and no table wider than a narrow (600 px) page:
+    # a wrapper page (the test's, not the report's) loads the report in an iframe and reports
+    # the images' natural sizes and the page's scroll and client widths
     wrapper = tmp_path / "check.html"
     wrapper.write_text(
-        "<html><body><iframe id='f' src='" + url + "' width=1200 height=800></iframe><pre id='out'>"
+        "<html><body><iframe id='f' src='" + url + "' width=600 height=800></iframe><pre id='out'>"
         "pending</pre><script>document.getElementById('f').onload=function(){var d=this."
         "contentDocument;var imgs=[].slice.call(d.images);document.getElementById('out')."
-        "textContent=JSON.stringify(imgs.map(function(i){return [i.complete,i.naturalWidth,"
-        "i.naturalHeight]}));};</script></body></html>"
+        "textContent=JSON.stringify({imgs:imgs.map(function(i){return [i.complete,i.naturalWidth,"
+        "i.naturalHeight]}),widths:[d.documentElement.scrollWidth,d.documentElement.clientWidth]"
+        "});};</script></body></html>"
     )
     chk = subprocess.run(
         [
@@ -155,8 +178,11 @@ def test_report_renders_in_a_real_browser(report, tmp_path):
 
     m = re.search(r'<pre id="out">(.*?)</pre>', chk.stdout)
     assert m, chk.stdout[-500:]
-    sizes = json.loads(m.group(1))
-    assert len(sizes) == 4 and all(ok and w > 100 and h > 100 for ok, w, h in sizes), sizes
+    got = json.loads(m.group(1))
+    sizes = got["imgs"]
+    assert len(sizes) == 5 and all(ok and w > 100 and h > 100 for ok, w, h in sizes), sizes
+    scroll_w, client_w = got["widths"]
+    assert scroll_w <= client_w, f"the page scrolls sideways: {scroll_w} px in {client_w} px"
     shot = tmp_path / "report.png"
     subprocess.run(
         [browser, *flags, f"--screenshot={shot}", "--window-size=1200,3000", url],
@@ -165,3 +191,41 @@ def test_report_renders_in_a_real_browser(report, tmp_path):
         timeout=120,
     )
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def _numbers_differ(new, ref, path=""):
+    """Paths where two JSON trees differ: numbers beyond 1e-9 relative, anything else."""
+    if isinstance(ref, dict):
+        out = [f"{path}/{k}: missing" for k in ref if k not in new]
+        for k in ref:
+            if k in new:
+                out += _numbers_differ(new[k], ref[k], f"{path}/{k}")
+        return out
+    if isinstance(ref, list):
+        if not isinstance(new, list) or len(new) != len(ref):
+            return [f"{path}: length"]
+        return [
+            d
+            for i, (a, b) in enumerate(zip(new, ref))
+            for d in _numbers_differ(a, b, f"{path}[{i}]")
+        ]
+    if isinstance(ref, float) and isinstance(new, (int, float)):
+        return [] if abs(new - ref) <= 1e-9 * abs(ref) else [f"{path}: {new!r} != {ref!r}"]
+    return [] if new == ref else [f"{path}: {new!r} != {ref!r}"]
+
+
+def test_summary_numbers_match_the_baseline(report):
+    """Restructuring changes no number: calibration, both materials' results and the what-ifs
+    match ``tests/data/reproduce_summary_reference.json`` (the lead's baseline run of
+    ``sianode reproduce`` before the engines were unified) to 1e-9 relative."""
+    ref = json.loads(
+        (Path(__file__).parent / "data" / "reproduce_summary_reference.json").read_text()
+    )
+    new = json.loads((report / "summary.json").read_text())
+    # issue 14 E: retention_pct is now the prior band's median and retention_band_pct its
+    # 5-95 %; the numbers they held are kept as point_prediction_pct and sensitivity_range_pct
+    n = new["nanoporous"]
+    n["retention_pct"] = n.pop("point_prediction_pct")
+    n["retention_band_pct"] = n.pop("sensitivity_range_pct")
+    for key in ("calibration", "dense", "nanoporous", "what_if"):
+        assert _numbers_differ(new[key], ref[key], key) == []

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .cell import CellParameters, ModelOptions, build_cell, porosity_bounds
+from .columns import CYCLE
 from .errors import CalculationError, ParameterError
 from .metrics import RETENTION_PRIMARY
 from .protocol import Protocol, parse_protocol
@@ -65,15 +66,21 @@ def _protocol(study: Study) -> Protocol:
     return parse_protocol(study.section("protocol")["text"])
 
 
-def _target(study: Study) -> tuple[float, int]:
-    rep = study.section("reported.dense") if study.has("reported.dense") else {}
+def _target(study: Study, material: str = "dense") -> tuple[float, int]:
+    where = f"reported.{material}"
+    rep = study.section(where) if study.has(where) else {}
     if "retention" not in rep:
         raise ParameterError(
-            "reported.dense.retention: the study gives no dense-cell retention to calibrate on"
+            f"{where}.retention: the study gives no {material}-cell retention to calibrate on"
         )
-    target = float(rep["retention"])
+    try:
+        target = float(rep["retention"])
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"{where}.retention: a calibration target must be a number, got {rep['retention']!r}"
+        ) from None
     if not 0 < target < 1:
-        raise ParameterError(f"reported.dense.retention: must be in (0, 1), got {target}")
+        raise ParameterError(f"{where}.retention: must be in (0, 1), got {target}")
     return target, int(rep.get("retention_cycle", 50))
 
 
@@ -105,7 +112,7 @@ def calibrate_dense(
     from scipy.optimize import brentq
 
     study = study or load_study()
-    t_default, c_default = _target(study)
+    t_default, c_default = _target(study, material)
     target = t_default if target is None else target
     cycle = c_default if cycle is None else cycle
     proto = _protocol(study)
@@ -225,11 +232,14 @@ def sensitivity_band(
             {"variation": f"usable pore fraction {eta:.2f}", "retention": r.retention_at(cyc)}
         )
     for m in exponents:
-        cal_m = calibrate_dense(study, damage_exponent=m, options=options)
+        cal_m = calibrate_dense(
+            study, damage_exponent=m, options=options, material=calibration.material
+        )
         r = predict(cal_m, study, material, options, record=False)
         rows.append(
             {
-                "variation": f"damage exponent {m:g} (beta re-calibrated on dense: {cal_m.value:.4g})",
+                "variation": f"damage exponent {m:g} (beta re-calibrated on "
+                f"{calibration.material}: {cal_m.value:.4g})",
                 "retention": r.retention_at(cyc),
             }
         )
@@ -252,6 +262,7 @@ class FitResult:
     cell: CellParameters
     success: bool
     message: str
+    problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -264,6 +275,7 @@ class FitResult:
             "n_points": self.n_points,
             "success": self.success,
             "message": self.message,
+            "problems": list(self.problems),
         }
 
 
@@ -281,11 +293,23 @@ def fit_to_cycles(
     ``least_squares``, parameters in log space). Confidence intervals: +-1.96 standard errors
     from the Jacobian at the optimum (linearised; approximate).
 
+    A fit is a failure (``success`` False, the reasons in ``problems``) when the optimiser
+    reports one, a parameter ends at its bound (within 0.1 % in log space: the data does not
+    pin it), R2 < 0 (worse than the measured values' mean) or a floating-point overflow
+    occurred while fitting (a model evaluation outside its range).
+
     Parameters
     ----------
     measured : DataFrame
         Per-cycle table with ``Cycle Count / 1`` and ``column`` (as from
         :func:`sianode.cycling.cycle_table` or a simulation).
+
+    Notes
+    -----
+    Fitted fields are set on ``cell`` as they are: a fitted ``porosity`` or
+    ``particle_radius`` does not re-derive the electrode geometry and surface area the way
+    :func:`sianode.cell.build_cell` does, so fit kinetic, transport and damage parameters
+    here, and vary material descriptors through ``build_cell`` (or a sweep).
     """
     from scipy.optimize import least_squares
 
@@ -294,9 +318,9 @@ def fit_to_cycles(
     for n in names:
         if not hasattr(cell, n):
             raise ParameterError(f"fit: {n!r} is not a cell parameter")
-    if column not in measured or "Cycle Count / 1" not in measured:
-        raise ParameterError(f"fit: measured table needs 'Cycle Count / 1' and {column!r}")
-    cyc = measured["Cycle Count / 1"].to_numpy(int)
+    if column not in measured or CYCLE not in measured:
+        raise ParameterError(f"fit: measured table needs '{CYCLE}' and {column!r}")
+    cyc = measured[CYCLE].to_numpy(int)
     y = measured[column].to_numpy(float)
     ok = np.isfinite(y)
     cyc, y = cyc[ok], y[ok]
@@ -313,27 +337,41 @@ def fit_to_cycles(
     def model(logp: np.ndarray) -> np.ndarray:
         c = cell.replace(**{n: float(np.exp(v)) for n, v in zip(names, logp)})
         r = simulate(c, proto, options, n_cycles=n_cycles, record=False)
-        sim = r.cycles.set_index("Cycle Count / 1")[column].reindex(cyc).to_numpy(float)
+        sim = r.cycles.set_index(CYCLE)[column].reindex(cyc).to_numpy(float)
         return np.nan_to_num(sim, nan=0.0)
 
-    res = least_squares(
-        lambda p: (model(p) - y) / scale, x0, bounds=(lo, hi), diff_step=1e-3, x_scale=1.0
-    )
-    values = np.exp(res.x)
-    resid = res.fun * scale
-    dof = max(cyc.size - len(names), 1)
-    s2 = float(resid @ resid) / dof
-    J = res.jac * scale
-    try:
-        cov_log = np.linalg.pinv(J.T @ J) * s2
-        se_log = np.sqrt(np.clip(np.diag(cov_log), 0, None))
-    except np.linalg.LinAlgError:
-        se_log = np.full(len(names), np.inf)
-    stderr = values * se_log
-    ci = np.column_stack([values * np.exp(-1.96 * se_log), values * np.exp(1.96 * se_log)])
-    ss_tot = float(((y - y.mean()) ** 2).sum())
-    r2 = 1.0 - float(resid @ resid) / ss_tot if ss_tot > 0 else float("nan")
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn"):
+        warnings.simplefilter("always", RuntimeWarning)
+        res = least_squares(
+            lambda p: (model(p) - y) / scale, x0, bounds=(lo, hi), diff_step=1e-3, x_scale=1.0
+        )
+        values = np.exp(res.x)
+        resid = res.fun * scale
+        dof = max(cyc.size - len(names), 1)
+        s2 = float(resid @ resid) / dof
+        J = res.jac * scale
+        try:
+            cov_log = np.linalg.pinv(J.T @ J) * s2
+            se_log = np.sqrt(np.clip(np.diag(cov_log), 0, None))
+        except np.linalg.LinAlgError:
+            se_log = np.full(len(names), np.inf)
+        stderr = values * se_log
+        ci = np.column_stack([values * np.exp(-1.96 * se_log), values * np.exp(1.96 * se_log)])
+        ss_tot = float(((y - y.mean()) ** 2).sum())
+        r2 = 1.0 - float(resid @ resid) / ss_tot if ss_tot > 0 else float("nan")
     fitted = cell.replace(**dict(zip(names, map(float, values))))
+    problems = [] if res.success else [f"optimiser: {res.message}"]
+    for n, x, a, b, v in zip(names, res.x, lo, hi, values):
+        if min(x - a, b - x) <= 1e-3 * (b - a):
+            bound = "lower" if x - a <= b - x else "upper"
+            problems.append(f"{n} = {v:.4g} is at its {bound} bound (the data does not pin it)")
+    if np.isfinite(r2) and r2 < 0:
+        problems.append(f"R2 = {r2:.3g} < 0: the fit is worse than the mean of the measured values")
+    overflow = sorted({str(w.message) for w in caught if "overflow" in str(w.message)})
+    if overflow:
+        problems.append(f"numerical overflow while fitting ({'; '.join(overflow)})")
     return FitResult(
         names=list(names),
         values=values,
@@ -343,8 +381,9 @@ def fit_to_cycles(
         r_squared=r2,
         n_points=int(cyc.size),
         cell=fitted,
-        success=bool(res.success),
+        success=bool(res.success) and not problems,
         message=str(res.message),
+        problems=problems,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .columns import CYCLE
 from .errors import ParameterError
 
 __all__ = ["summarise_cycles", "RETENTION_PRIMARY", "retention_at"]
@@ -93,7 +94,7 @@ def summarise_cycles(
             raise ParameterError(f"{name}: must be > 0, got {val}")
     # columns gathered first, one DataFrame at the end: inserting ~20 columns one by one
     # into a frame cost ~0.3 ms each (pandas rebuilds its column index every time)
-    cols: dict[str, np.ndarray] = {"Cycle Count / 1": cyc}
+    cols: dict[str, np.ndarray] = {CYCLE: cyc}
     cols["Lithiation Capacity / Ah"] = lith
     cols["Delithiation Capacity / Ah"] = deli
     cols["Lithiation Capacity / mAh"] = lith * 1e3
@@ -133,5 +134,5 @@ def summarise_cycles(
 
 def retention_at(cycles: pd.DataFrame, cycle: int, column: str = RETENTION_PRIMARY) -> float:
     """Retention in ``column`` at ``cycle`` (NaN when that cycle was not reached)."""
-    row = cycles.loc[cycles["Cycle Count / 1"] == cycle, column]
+    row = cycles.loc[cycles[CYCLE] == cycle, column]
     return float(row.iloc[0]) if len(row) else float("nan")

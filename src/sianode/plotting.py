@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .columns import CURRENT, CYCLE, TIME
+
 __all__ = ["plot_result", "plot_capacity_retention", "plot_voltage_curves", "plot_strain_vs_soc"]
 
 
@@ -26,7 +28,7 @@ def plot_capacity_retention(results: dict[str, Any], cycle_marker: int | None = 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     for label, res in results.items():
         c = res.cycles
-        n = c["Cycle Count / 1"]
+        n = c[CYCLE]
         line = ax1.plot(
             n, c["Specific Lithiation Capacity / mAh/g"], "o-", ms=3, label=f"{label}: lithiation"
         )
@@ -61,15 +63,15 @@ def plot_voltage_curves(results: dict[str, Any], cycles: tuple[int, ...] = (1, 2
         ts = res.timeseries
         mass_g = res.cell.si_mass * 1e3
         for k, cyc in enumerate(cycles):
-            d = ts[ts["Cycle Count / 1"] == cyc]
+            d = ts[ts[CYCLE] == cyc]
             if d.empty:
                 continue
             for sign, style in ((-1, "-"), (1, "--")):
-                seg = d[np.sign(d["Current / A"]) == sign]
+                seg = d[np.sign(d[CURRENT]) == sign]
                 if seg.empty:
                     continue
-                t = seg["Test Time / s"].to_numpy()
-                i = np.abs(seg["Current / A"].to_numpy())
+                t = seg[TIME].to_numpy()
+                i = np.abs(seg[CURRENT].to_numpy())
                 q = np.concatenate([[0.0], np.cumsum(np.diff(t) * i[1:])]) / 3.6 / mass_g
                 ax.plot(
                     q,
@@ -90,7 +92,7 @@ def plot_strain_vs_soc(results: dict[str, Any], cycle: int = 2) -> Any:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5.5, 4), constrained_layout=True)
     for label, res in results.items():
-        d = res.timeseries[res.timeseries["Cycle Count / 1"] == cycle]
+        d = res.timeseries[res.timeseries[CYCLE] == cycle]
         ax.plot(d["Li per Si / 1"], 100 * d["External Strain / 1"], ".", ms=2, label=label)
     ax.set_xlabel("Li per Si, x")
     ax.set_ylabel("external volumetric strain of the particle / %")
@@ -104,7 +106,7 @@ def plot_result(result: Any, cycles_to_show: tuple[int, ...] = (1, 2)) -> Any:
     plt = _plt()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
     c = result.cycles
-    n = c["Cycle Count / 1"]
+    n = c[CYCLE]
     ax1.plot(n, c["Specific Lithiation Capacity / mAh/g"], "o-", ms=3, label="lithiation")
     ax1.plot(n, c["Specific Delithiation Capacity / mAh/g"], "s--", ms=3, label="delithiation")
     ax1.set_xlabel("cycle")
@@ -116,8 +118,8 @@ def plot_result(result: Any, cycles_to_show: tuple[int, ...] = (1, 2)) -> Any:
     if result.timeseries is not None:
         ts = result.timeseries
         for cyc in cycles_to_show:
-            d = ts[ts["Cycle Count / 1"] == cyc]
-            ax2.plot(d["Test Time / s"] / 3600.0, d["Voltage vs Li / V"], label=f"cycle {cyc}")
+            d = ts[ts[CYCLE] == cyc]
+            ax2.plot(d[TIME] / 3600.0, d["Voltage vs Li / V"], label=f"cycle {cyc}")
         ax2.set_xlabel("time / h")
         ax2.set_ylabel("voltage / V vs Li$^+$/Li")
         ax2.legend(fontsize=8)

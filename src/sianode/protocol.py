@@ -29,7 +29,15 @@ import numpy as np
 from .errors import ParameterError
 from .units import to_unit
 
-__all__ = ["Step", "Protocol", "parse_protocol", "LITHIATE", "DELITHIATE", "REST"]
+__all__ = [
+    "Step",
+    "Protocol",
+    "parse_protocol",
+    "protocol_from_data",
+    "LITHIATE",
+    "DELITHIATE",
+    "REST",
+]
 
 LITHIATE, DELITHIATE, REST = 0, 1, 2
 _KIND = {"lithiate": LITHIATE, "delithiate": DELITHIATE, "rest": REST}
@@ -288,3 +296,115 @@ def _check_cutoff_order(proto: Protocol) -> None:
                 f"protocol: cut-offs in the wrong order: lithiation ends at {max(lo)} V but "
                 f"delithiation ends at {min(hi)} V vs {ref} (lithiation must end lower)"
             )
+
+
+def _sig(x: float, digits: int = 3) -> str:
+    return f"{x:.{digits}g}"
+
+
+def protocol_from_data(
+    time_s: np.ndarray,
+    current_A: np.ndarray,
+    voltage_V: np.ndarray,
+    min_rest_s: float = 1.0,
+) -> str:
+    """The protocol a measured cell actually ran, as protocol text (approximate).
+
+    Each run of same-signed current is one step: ``Lithiate`` for negative current (discharge
+    of a half cell against Li), ``Delithiate`` for positive, at the run's median current
+    magnitude (3 significant digits) ``until`` a voltage ``vs counter`` (what the instrument
+    measured): the median end voltage of the steps of its kind, unless the step went more
+    than 50 mV beyond it (a different cut-off, kept); a step that ended short of it was
+    interrupted and takes the median too. Currents below 2 % of the largest count as rest;
+    rests of at least ``min_rest_s`` become ``Rest`` steps (2 significant digits). Steps of
+    one kind separated only by rests are merged into one, at their charge-weighted mean
+    current (the protocol language starts a cycle at every lithiation step). Identical consecutive
+    cycles are folded into ``Repeat N times`` blocks.
+
+    Approximations: constant-voltage holds, pulses and capacity or time limits are not
+    represented; a CC-CV step becomes a CC step to its voltage; cut-offs within 50 mV of
+    each other are taken as one.
+
+    Parameters
+    ----------
+    time_s, current_A, voltage_V : array
+        Test time [s], current [A] (BDF sign: positive charges the working electrode's
+        counterpart, i.e. delithiates a Si half cell) and voltage [V] as measured.
+
+    Raises
+    ------
+    ParameterError
+        If the data has no current step.
+    """
+    t = np.asarray(time_s, dtype=float)
+    i = np.asarray(current_A, dtype=float)
+    v = np.asarray(voltage_V, dtype=float)
+    ok = np.isfinite(t) & np.isfinite(i) & np.isfinite(v)
+    t, i, v = t[ok], i[ok], v[ok]
+    if i.size == 0 or not np.any(i != 0):
+        raise ParameterError("protocol from data: the file has no current step")
+    thr = 0.02 * float(np.abs(i).max())  # below 2 % of the largest current: a rest
+    sign = np.where(i > thr, 1, np.where(i < -thr, -1, 0))
+    edges = np.flatnonzero(np.diff(sign)) + 1
+    starts = np.concatenate([[0], edges])
+    ends = np.concatenate([edges, [sign.size]])
+    runs: list[list[float]] = []  # [sign, |I| [A], end V, duration [s]]
+    for a, b in zip(starts, ends):
+        s = int(sign[a])
+        # from where the previous run ended to this run's last point (sparse logs included)
+        dur = float(t[b - 1] - t[a - 1 if a else 0])
+        if runs and runs[-1][0] == s:  # a short rest split one step, or two rests meet
+            runs[-1][2] = float(v[b - 1]) if s else runs[-1][2]
+            runs[-1][3] += dur
+            continue
+        amp = float(np.median(np.abs(i[a:b]))) if s else 0.0
+        runs.append([s, amp, float(v[b - 1]) if s else float("nan"), dur])
+    runs = [r for r in runs if r[0] != 0 or r[3] >= min_rest_s]
+    # steps of one kind separated only by rests (stepped currents, a paused step) are one step
+    # of the protocol language, which starts a cycle at every lithiation: merged, at their
+    # charge-weighted mean current, ending where the last one ended
+    merged: list[list[float]] = []
+    for r in runs:
+        last = next((k for k in range(len(merged) - 1, -1, -1) if merged[k][0] != 0), None)
+        if r[0] != 0 and last is not None and merged[last][0] == r[0]:
+            m = merged[last]
+            charge = m[1] * m[3] + r[1] * r[3]
+            m[3] += r[3]
+            m[1] = charge / m[3] if m[3] > 0 else max(m[1], r[1])
+            m[2] = r[2]
+            del merged[last + 1 :]
+            continue
+        merged.append(list(r))
+    runs = merged
+    median_end = {
+        s: float(np.median([r[2] for r in runs if r[0] == s]))
+        for s in (-1, 1)
+        if any(r[0] == s for r in runs)
+    }
+    lines: list[str] = []
+    for s, amp, end, dur in runs:
+        if s == 0:
+            lines.append(f"Rest for {float(f'{dur:.2g}'):.0f} s")
+            continue
+        # ended short of the usual cut-off (interrupted) or within 50 mV of it: the usual one
+        beyond = median_end[s] - end if s < 0 else end - median_end[s]
+        cut = end if beyond > 0.05 else median_end[s]
+        verb = "Lithiate" if s < 0 else "Delithiate"
+        lines.append(f"{verb} at {_sig(amp * 1e3)} mA until {cut:.3f} V vs counter")
+    # split into cycles at each lithiation (steps before the first form their own group)
+    cycles: list[tuple[str, ...]] = []
+    for line in lines:
+        if line.startswith("Lithiate") or not cycles:
+            cycles.append((line,))
+        else:
+            cycles[-1] = (*cycles[-1], line)
+    out: list[str] = []
+    k = 0
+    while k < len(cycles):
+        n = 1
+        while k + n < len(cycles) and cycles[k + n] == cycles[k]:
+            n += 1
+        out.extend(cycles[k])
+        out.append(f"Repeat {n} times")
+        k += n
+    return "\n".join(out)

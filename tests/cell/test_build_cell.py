@@ -127,3 +127,17 @@ def test_bad_overrides(study):
         build_cell(study, "nanoporous", porosity=1.2)
     with pytest.raises(ParameterError, match="graphite"):
         build_cell(study, "graphite")
+
+
+def test_contact_area(study):
+    from sianode.cell.geometry import contact_area
+
+    # 0.5 * 3 * (0.72e-6 kg / 2329 kg/m3) / 1e-6 m = 4.637e-4 m2
+    assert contact_area(0.72e-6, 0.0, 1e-6, 0.5) == pytest.approx(4.637e-4, rel=1e-3)
+    dense, _ = build_cell(study, "dense")
+    assert dense.contact_area == contact_area(
+        dense.si_mass, 0.0, dense.particle_radius, dense.contact_coverage
+    )
+    # porous particles of the same mass have a larger envelope: 1 / (1 - phi) more area
+    porous, _ = build_cell(study, "dense", porosity=0.5)
+    assert porous.contact_area == pytest.approx(2 * dense.contact_area, rel=1e-12)

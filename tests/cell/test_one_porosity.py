@@ -32,7 +32,8 @@ CAL = Calibration("beta", BETA, 0.17, 0.17, CYCLES, "dense", 2.0, 0, "fixed for 
 def _study_file(tmp_path, name, extra=""):
     text = reference_study_path().read_text(encoding="utf-8")
     assert 'bet_area = "213 m2/g"' in text
-    text = text.replace('bet_area = "213 m2/g"', f'bet_area = "{S_M2_G!r} m2/g"{extra}')
+    # the first bet_area line is the material's; [reported] has one too (shown, never used)
+    text = text.replace('bet_area = "213 m2/g"', f'bet_area = "{S_M2_G!r} m2/g"{extra}', 1)
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return load_study(path)

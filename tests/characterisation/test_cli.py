@@ -66,7 +66,13 @@ def test_material_build(capsys, tmp_path, external_data):
         ],
     )
     rec = json.loads(out.read_text())
-    assert set(rec) == {"name", "values"}
+    assert set(rec) == {"name", "values", "warnings"}
+    # issue 16: the saved record keeps the analyses' warnings; SiO2's BJH peak (1.97 nm) is
+    # below 2 nm, so it gives neither a pore diameter nor a porosity
+    assert any("below 2 nm" in w and "pore_diameter not recorded" in w for w in rec["warnings"])
+    assert any(w.startswith("xrd: ") for w in rec["warnings"])
+    assert "pore_diameter" not in rec["values"] and "porosity" not in rec["values"]
+    assert d["warnings"] == rec["warnings"]
     assert rec["values"]["particle_radius"]["value"] == pytest.approx(1.5)
     assert len(d["consistency"]) == 2
 
@@ -83,3 +89,14 @@ def test_one_line_errors(capsys, tmp_path):
     )
     assert main(["xrd", str(two)]) == 2
     assert "wavelength" in capsys.readouterr().err
+
+
+def test_xrd_on_raman_spectrum_is_refused(capsys, external_data):
+    # issue 16: 2θ 523 deg and a size of -8.19 nm with exit 0
+    f = external_data / "materials/raman/532nm-191216-Si_200mu.txt"
+    assert main(["xrd", str(f), "--wavelength", "1.5406"]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert err.startswith("error:") and "\n" not in err
+    assert "2θ" in err and "180" in err
+    assert "523" not in captured.out

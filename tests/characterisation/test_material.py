@@ -103,3 +103,60 @@ def test_bad(tmp_path):
         read_material(bad)
     with pytest.raises(ParameterError):
         Material("x").set("bet_area", "3 nm", "typed in", "typed in")
+
+
+def _sorption_result(d_peak_nm, notes):
+    from sianode.characterisation.sorption import BETResult, SorptionResult
+
+    bet = BETResult(213.0, 100.0, 2.18, (0.05, 0.25), 8, 0.9999)
+    return SorptionResult(
+        source="iso.json",
+        material="np-Si",
+        adsorbate="nitrogen",
+        temperature_K=77.355,
+        bet=bet,
+        pore_diameter_nm=d_peak_nm,
+        psd_model="BJH",
+        psd_branch="des",
+        pore_volume_cm3_g=0.3,
+        pore_volume_p_rel=0.95,
+        bjh_cumulative_volume_cm3_g=0.28,
+        t_plot=[],
+        warnings=notes,
+    )
+
+
+def test_bjh_peak_below_2nm_gives_no_porosity(tmp_path):
+    # issue 16: porosity was derived from a 1.97 nm BJH peak; the Kelvin equation behind BJH is
+    # not valid below 2 nm (IUPAC micropore limit, Thommes et al., Pure Appl. Chem. 87 (2015) 1051)
+    note = "PSD peak 1.50 nm is a micropore: Kelvin-based BJH is not valid below 2 nm"
+    mat = build_material("micro", sorption=_sorption_result(1.5, [note]))
+    assert "pore_diameter" not in mat.values
+    assert "porosity" not in mat.values
+    assert mat.get("bet_area") == pytest.approx(213.0)
+    assert f"sorption: iso.json: {note}" in mat.warnings
+    assert any("1.50 nm is below 2 nm" in w for w in mat.warnings)
+    # a typed-in pore size still gives a porosity
+    typed = build_material("m", sorption=_sorption_result(1.5, []), typed={"pore_diameter": 5.9})
+    assert typed.get("porosity") == pytest.approx(0.423, abs=0.002)  # study value, as above
+    # a mesopore peak is used as before, and its record has no warning of its own
+    meso = build_material("meso", sorption=_sorption_result(5.9, []))
+    assert meso.get("porosity") == pytest.approx(0.423, abs=0.002)
+    assert meso.warnings == []
+
+
+def test_saved_record_keeps_warnings(tmp_path):
+    mat = build_material("w", sorption=_sorption_result(1.5, ["t-plot: no linear region"]))
+    path = tmp_path / "m.json"
+    mat.to_json(path)
+    saved = json.loads(path.read_text())
+    assert saved["warnings"] == mat.warnings and len(saved["warnings"]) == 2
+    assert read_material(path).warnings == mat.warnings
+
+
+def test_sio2_bjh_peak_is_not_a_porosity(external_data):
+    # the real case of issue 16: pyGAPS's SiO2 isotherm, BJH desorption peak 1.97 nm
+    iso = external_data / "materials" / "isotherms" / "pygaps_SiO2_N2_77K.json"
+    mat = build_material("SiO2", sorption=iso)
+    assert "porosity" not in mat.values and "pore_diameter" not in mat.values
+    assert any("1.97 nm is below 2 nm" in w for w in mat.warnings)

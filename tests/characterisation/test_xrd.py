@@ -87,10 +87,10 @@ def _synthetic(a, size, ka2=False, seed=0):
     for s in (3, 8, 11, 16, 19, 24, 27):
         c = 2 * np.degrees(np.arcsin(lam * np.sqrt(s) / (2 * a)))
         fw = np.degrees(0.9 * lam * 0.1 / (size * np.cos(np.radians(c / 2))))
-        y = y + xrd._pv(x, 3000 * fw, c, fw, 0.4)
+        y = y + xrd.peaks._pv(x, 3000 * fw, c, fw, 0.4)
         if ka2:
-            c2 = xrd._ka2_angle(c, xrd.CU_KA2 / lam)
-            y = y + xrd._pv(x, 1500 * fw, c2, fw, 0.4)
+            c2 = xrd.peaks._ka2_angle(c, xrd.CU_KA2 / lam)
+            y = y + xrd.peaks._pv(x, 1500 * fw, c2, fw, 0.4)
     y = rng.poisson(y).astype(float)
     return xrd.XRDPattern(
         x, y, wavelength=lam, kalpha2=xrd.CU_KA2 if ka2 else None, kalpha2_ratio=0.5 if ka2 else 0.0
@@ -160,3 +160,40 @@ def test_bad_inputs(tmp_path):
     flat.write_text("\n".join(f"{a} 100" for a in x))
     with pytest.raises(CalculationError, match="no diffraction peaks"):
         xrd.analyse_xrd(flat, wavelength=1.5406)
+
+
+def _raman_like(tmp_path):
+    """A Raman-like spectrum: shift 100-1000 cm-1 with the Si band at 520 cm-1 (issue 16)."""
+    x = np.arange(100.0, 1000.0, 1.0)
+    y = 50 + 5000 * np.exp(-(((x - 520.0) / 3.0) ** 2))
+    path = tmp_path / "raman_like.txt"
+    path.write_text("\n".join(f"{a}\t{b}" for a, b in zip(x, y, strict=True)))
+    return path
+
+
+def test_axis_outside_two_theta_range_refused(tmp_path):
+    # 2θ past 180 deg has cos θ < 0: the old code fitted 523 deg and reported a negative size
+    with pytest.raises(ParsingError, match="between 0 and 180 deg"):
+        xrd.analyse_xrd(_raman_like(tmp_path), wavelength=1.5406)
+
+
+def test_scherrer_refuses_angle_past_180():
+    # D = K λ / (β cos θ): at 2θ = 200 deg cos θ < 0, a negative size
+    with pytest.raises(ParameterError, match="two_theta"):
+        xrd.scherrer_raw(200.0, 0.5, 1.5406)
+
+
+def test_impossible_result_refused(srm):
+    import copy
+
+    from sianode.characterisation.xrd.analysis import check_result
+
+    check_result(srm)  # the SRM 640d result itself is possible
+    bad = copy.deepcopy(srm)
+    bad.scherrer_mean_nm = -8.19  # the size issue 16 saw reported with exit 0
+    with pytest.raises(CalculationError, match="impossible"):
+        check_result(bad)
+    bad = copy.deepcopy(srm)
+    bad.peaks[0].two_theta_deg = 523.1
+    with pytest.raises(CalculationError, match="impossible"):
+        check_result(bad)

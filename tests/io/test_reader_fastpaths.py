@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from sianode.errors import ParsingError
+from sianode.io import _clock as clock
 from sianode.io import _common as c
 from sianode.io import arbin
 
@@ -18,7 +19,7 @@ ROOT = os.environ.get("SIANODE_EXTERNAL_DATA")
 
 
 def _slow_hms(values: pd.Series) -> np.ndarray:
-    parts = values.astype(str).str.strip().str.extract(c._HMS)
+    parts = values.astype(str).str.strip().str.extract(clock._HMS)
     days = pd.to_numeric(parts[0], errors="coerce").fillna(0.0).to_numpy(float)
     h, m, s = (parts[k].astype(float).to_numpy() for k in (1, 2, 3))
     return days * 86400.0 + h * 3600.0 + m * 60.0 + s
@@ -33,13 +34,13 @@ def _slow_hms(values: pd.Series) -> np.ndarray:
 )
 def test_hms_fast_path_equals_pandas(vals):
     s = pd.Series(vals)
-    assert c._hms_arrow(s.astype(str).str.strip()) is not None
+    assert clock._hms_arrow(s.astype(str).str.strip()) is not None
     np.testing.assert_array_equal(c.hms_to_seconds(Path("x"), s, "t"), _slow_hms(s))
 
 
 def test_hms_fast_path_declines_and_error_is_kept():
     s = pd.Series(["00:00:01", "bad"])
-    assert c._hms_arrow(s) is None
+    assert clock._hms_arrow(s) is None
     with pytest.raises(ParsingError, match="bad"):
         c.hms_to_seconds(Path("x.txt"), s, "t")
 
@@ -129,8 +130,8 @@ def test_parse_csv_subset_declines_wide_rows():
 )
 def test_hms_split_equals_arrow_path(vals):
     s = pd.Series(vals)
-    fast = c._hms_split(s)
-    slow = c._hms_arrow(s.astype(str).str.strip())
+    fast = clock._hms_split(s)
+    slow = clock._hms_arrow(s.astype(str).str.strip())
     if fast is not None:
         np.testing.assert_array_equal(fast, slow)
     else:
@@ -150,8 +151,8 @@ def test_hms_split_equals_arrow_path(vals):
 )
 def test_unix_fixed_equals_arrow_path(fmt, vals):
     s = pd.Series(vals)
-    fast = c._unix_fixed(s, fmt)
-    slow = c._unix_arrow(s, fmt)
+    fast = clock._unix_fixed(s, fmt)
+    slow = clock._unix_arrow(s, fmt)
     if slow is None:
         assert fast is None
     else:
@@ -168,11 +169,11 @@ def test_hms_fixed_width_equals_split_path():
         h = rng.integers(0, 10**width, 500)
         m, s = rng.integers(0, 100, 500), rng.integers(0, 100, 500)
         vals = _text([f"{a:0{width}d}:{b:02d}:{x:02d}" for a, b, x in zip(h, m, s, strict=True)])
-        fast = c._hms_fixed(vals)
+        fast = clock._hms_fixed(vals)
         assert fast is not None
-        np.testing.assert_array_equal(fast, c._hms_split(vals))
+        np.testing.assert_array_equal(fast, clock._hms_split(vals))
     for odd in (["1:00:00", "10:00:00"], ["00:00:00.5"], ["1d 00:00:00"], [" 00:00:01"]):
-        assert c._hms_fixed(_text(odd)) is None
+        assert clock._hms_fixed(_text(odd)) is None
 
 
 def test_epoch_seconds_equal_pandas_on_random_dates():
@@ -189,7 +190,7 @@ def test_epoch_seconds_equal_pandas_on_random_dates():
     )
     for bad in ("2023-02-29 00:00:00", "2023-04-31 10:00:00", "2023-01-01 24:00:00", "x" * 19):
         vals = _text(["2024-02-29 23:59:59", bad])
-        assert c._unix_fixed(vals, "%Y-%m-%d %H:%M:%S") is None
+        assert clock._unix_fixed(vals, "%Y-%m-%d %H:%M:%S") is None
 
 
 def _same_floats(a: np.ndarray, b: np.ndarray) -> None:
@@ -330,7 +331,7 @@ def test_xlsx_direct_path_declines_odd_headers(tmp_path):
 
 def test_table_equals_public_constructor():
     """io._table (pandas' _from_arrays, unchecked) builds what pd.DataFrame(cols) builds."""
-    from sianode.io import _table
+    from sianode.io._finish import _table
 
     n = 5
     cols = {
@@ -354,7 +355,7 @@ def test_table_equals_public_constructor():
 def test_table_from_blocks_equals_public_constructor():
     """The all-numeric path (pandas.api.internals blocks) builds what pd.DataFrame builds:
     every numeric dtype, any column order, a table that owns writeable data."""
-    from sianode.io import _numeric_blocks, _table
+    from sianode.io._finish import _numeric_blocks, _table
 
     rng = np.random.default_rng(7)
     n = 6
@@ -411,6 +412,7 @@ def test_finish_float_block_equals_constructor_path(monkeypatch, reorder):
     metadata as with pandas' own constructor; the reader's arrays are left as they were,
     also when the current is flipped to BDF's sign."""
     import sianode.io as sio
+    import sianode.io._finish as fin
 
     n = 60
     cols = _finish_cols(n, reorder)
@@ -421,8 +423,7 @@ def test_finish_float_block_equals_constructor_path(monkeypatch, reorder):
         np.testing.assert_array_equal(v, before[k], err_msg=k)
     assert any("sign flipped" in w for w in meta_fast["warnings"])
 
-    monkeypatch.setattr(sio, "_from_blocks", None)  # pandas 2.x: no block API
-    monkeypatch.setattr(pd.DataFrame, "_from_arrays", None, raising=False)
+    monkeypatch.setattr(fin, "_from_blocks", None)  # pandas 2.x: no block API
     meta_slow: dict = {"warnings": [], "source_file": "x"}
     slow = sio.finish(dict(cols), meta_slow)
     for k, v in cols.items():

@@ -1,10 +1,11 @@
 """Reference outputs of the three simulation engines, for the regression test.
 
 ``python tests/simulation/engine_reference.py --write`` stores them in
-``tests/data/engine_reference.npz``; tests/simulation/test_one_particle_solver.py recomputes
-them and compares. The stored file was written by the code before the particle solver was
-unified (commit ebfffa0, the engines as separate copies), so the test shows the refactoring
-left every number unchanged.
+``tests/data/engine_reference.npz``; :mod:`tests.simulation.test_engine_reference` recomputes
+them and compares. The file was first written by the code before the particle solver was
+unified (commit ebfffa0, the engines as separate copies), which showed the refactoring left
+every number unchanged; it was rewritten once, by the commit that made the physics
+corrections of issue 14 (docs/physics.md section 8), and guards later restructuring.
 """
 
 from __future__ import annotations

@@ -41,13 +41,16 @@ OPTIONS = ModelOptions(
 
 def _half_cycle_rms(ours: pd.DataFrame, ref: pd.DataFrame, step: str, sign: int) -> float:
     r = ref[ref["step"] == step]
-    o = ours[np.sign(ours["Current / A"]) == sign]
-    t = o["Test Time / s"].to_numpy()
-    q = (
-        np.concatenate([[0.0], np.cumsum(np.diff(t) * np.abs(o["Current / A"].to_numpy()[1:]))])
-        / 3.6
-    )
-    q = q - q[0]
+    mask = (np.sign(ours["Current / A"]) == sign).to_numpy()
+    o = ours[mask]
+    # each row is the state at the end of an accepted step: the half cycle's charge counts
+    # from the end of the row before its first row (time 0 for the first half cycle), not
+    # from its first row, which would drop the first step's charge
+    first = int(np.argmax(mask))
+    t_all = ours["Test Time / s"].to_numpy()
+    t0 = t_all[first - 1] if first > 0 else 0.0
+    t = np.concatenate([[t0], o["Test Time / s"].to_numpy()])
+    q = np.cumsum(np.diff(t) * np.abs(o["Current / A"].to_numpy())) / 3.6
     qr = r["capacity_mAh"].to_numpy()
     # compare where both curves exist, away from the last 2 % (the near-vertical cut-off wall)
     qmax = 0.98 * min(q[-1], qr[-1])

@@ -45,9 +45,9 @@ def test_charge_conservation_every_cycle(material, dense, porous):
         + c["Cumulative Side Reaction Charge / Ah"]
     ).to_numpy()
     np.testing.assert_allclose(lhs, rhs, rtol=1e-6, atol=1e-12)
-    assert (c["Trapped Li / Ah"] > 0).all() and (
-        c["Cumulative Side Reaction Charge / Ah"] > 0
-    ).all()
+    assert (c["Cumulative Side Reaction Charge / Ah"] > 0).all()
+    if material == "dense":  # the porous particle's swelling stays inside its pores here
+        assert (c["Trapped Li / Ah"] > 0).all()
 
 
 def test_cycles_repeat_exactly_without_degradation(dense):
@@ -134,12 +134,19 @@ def test_cutoffs_in_the_wrong_order():
         )
 
 
-def test_current_that_cannot_be_met(dense):
-    with pytest.raises(ParameterError, match="current"):
-        simulate(
-            dense,
-            "Lithiate at 50 mA/cm2 until 0.04 V vs Li\nDelithiate at 1 mA/cm2 until 1.5 V vs Li",
-        )
+def test_current_that_cannot_be_met_is_data(dense):
+    """A current whose losses exceed the voltage window at once is a result, not an error
+    (physics.md 8.2): zero Si charge, the protocol runs on, the limiting loss is named."""
+    res = simulate(
+        dense,
+        "Lithiate at 50 mA/cm2 until 0.04 V vs Li\nDelithiate at 1 mA/cm2 until 1.5 V vs Li",
+    )
+    assert res.completed
+    c = res.cycles.iloc[0]
+    assert c["Lithiation Capacity / Ah"] == 0.0
+    assert c["Lithiation Limited By"] == "separator"
+    # 50 mA/cm2 over 301 ohm cm2 of separator (physics.md 5.2): 15 V
+    assert c["Lithiation-End Separator Drop / V"] == pytest.approx(50e-3 * 301.0, rel=0.01)
 
 
 def test_unknown_option():
@@ -217,10 +224,11 @@ def test_empty_batch_is_an_empty_result():
 
 
 def test_study_first_cycle_numbers_are_physical(dense):
-    """Cycle-1 lithiation below the Li15Si4 theoretical 3579 mAh/g (+ side charge) and the
+    """Cycle-1 lithiation below the a-Li3.5Si limit of c-Si conversion (3340 mAh/g, + side
+    charge; the cut-off ends it with crystalline cores left, physics.md 8.4) and the
     first-cycle efficiency below 1 (oxide + interphase)."""
     c = simulate(dense, n_cycles=2, record=False).cycles.iloc[0]
-    assert 2500 < c["Specific Lithiation Capacity / mAh/g"] < 3700
+    assert 1000 < c["Specific Lithiation Capacity / mAh/g"] < 3340 + 15
     assert 0.8 < c["Coulombic Efficiency / 1"] < 1.0
 
 

@@ -99,14 +99,20 @@ def test_agrees_with_reduced_model_at_study_rates(j):
 
 
 def test_first_crystalline_lithiation_matches_reduced_model():
-    """Cycle 1 of the study (c-Si plateau, 0.127 mA/cm2): the lithiation curves agree. The
-    resolved run stops ~1.5 % earlier: the plateau ends first near the separator, where the
-    reaction is ~4 % faster, and the cut-off is only ~9 mV below the plateau voltage."""
+    """Cycle 1 of the study (c-Si plateau, 0.127 mA/cm2): the lithiation curves agree on the
+    c-Si plateau. The resolved run stops a little earlier: the front runs ahead near the
+    separator, where the reaction is faster. The side-reaction stage before the plateau is
+    left out: the resolved solver blends the ends of the side reactions into what reacts
+    next over 0.1 % of a node's capacity (``resolved_node.blended_ocp``), which for a
+    reservoir of that size moves its voltage by up to ~1 V over ~10 mAh/g."""
     cell = CellParameters(beta=0.0064)
     red = simulate(cell, one_cycle(0.127), dv_max=0.002)
     res = simulate_resolved(cell, one_cycle(0.127), n_nodes=12, dv_max=0.002)
     a, b = _half_cycles(res.timeseries)[0], _half_cycles(red.timeseries)[0]
-    grid = np.linspace(0.0, min(a[0][-1], b[0][-1]), 2000)
+    # time at 0.127 mA/cm2 by which the side reactions are done (+5 %)
+    side_C = red.cycles["Side Reaction Charge / Ah"].iloc[0] * 3600
+    t_side = 1.05 * side_C / (0.127e-3 / 1e-4 * cell.area)
+    grid = np.linspace(t_side, min(a[0][-1], b[0][-1]), 2000)
     rms = 1e3 * np.sqrt(np.mean((np.interp(grid, *a) - np.interp(grid, *b)) ** 2))
     assert rms < 5.0, rms
     q_res = res.cycles["Lithiation Capacity / mAh"].iloc[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -128,18 +130,41 @@ def test_invalid_toml_and_missing_file(tmp_path):
         load_spec(tmp_path / "nope.toml")
 
 
-def test_calibrated_beta():
-    """'calibrated' calls sianode.calibration.calibrate_dense when it exists, else a clear error."""
-    text = "[sweep]\ncycles = 5\n[fixed]\nbeta = 'calibrated'\n"
-    try:
-        from sianode.calibration import calibrate_dense  # noqa: F401
-    except ImportError:
-        with pytest.raises(ParameterError, match="calibrat"):
-            parse_spec(text)
-        return
+def test_calibrated_beta_is_resolved_when_the_sweep_runs(tmp_path, monkeypatch):
+    """Parsing has no side effects (issue 15): 'calibrated' is a marker until the sweep runs;
+    the calibration then runs once and is cached in the folder's sweep.json for a resume."""
+    from sianode import calibration
+    from sianode.sweep import calibrated
+    from sianode.sweep.engines import run_sweep
+
+    calls: list[int] = []
+    real = calibration.calibrate_dense
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(calibration, "calibrate_dense", counting)
+    monkeypatch.setattr(calibrated, "_CACHE", {})
+    text = (
+        "[sweep]\ncycles = 3\n[fixed]\nbeta = 'calibrated'\n"
+        "[parameters.porosity]\nvalues = [0.0, 0.3]\n"
+    )
     spec = parse_spec(text)
-    assert 0 < spec.fixed["beta"] < 1
+    assert calls == [] and "beta" not in spec.fixed
+    assert spec.deferred == {"beta": "calibrated"}
+    assert spec.context()["deferred"] == {"beta": "calibrated"}
+    run_sweep(spec, tmp_path / "o", limit=1)
+    assert len(calls) == 1
+    beta = json.loads((tmp_path / "o" / "sweep.json").read_text())["calibrated"]["beta"]
+    assert 0 < beta < 1
     assert any("calibrate_dense" in n for n in spec.notes)
+    mtime = (tmp_path / "o" / "sweep.json").stat().st_mtime_ns
+    monkeypatch.setattr(calibrated, "_CACHE", {})  # a new process: only the folder remembers
+    again = parse_spec(text)
+    s = run_sweep(again, tmp_path / "o")
+    assert len(calls) == 1 and s.complete
+    assert (tmp_path / "o" / "sweep.json").stat().st_mtime_ns == mtime  # not rewritten
 
 
 def test_bundled_example_spec():

@@ -23,7 +23,7 @@ from ._values import _number
 from .capacity import capacity_basis
 from .geometry import ElectrodeGeometry, SeparatorGeometry, electrode_geometry, separator_geometry
 from .materials import DESCRIPTOR_UNITS, entry, material_descriptors, material_record
-from .parameters import PARAM_NAMES, CellParameters
+from .parameters import OVERRIDE_UNITS, PARAM_NAMES, CellParameters
 from .potentials import reference_potential
 
 __all__ = [
@@ -149,6 +149,43 @@ def _split_overrides(
     return desc, build, fields
 
 
+def study_parameters(study: Study) -> dict[str, float]:
+    """The study's ``[parameters]`` table as :class:`CellParameters` fields in SI.
+
+    Keys are field names; a quantity is a string with its unit (``bruggeman = 3``,
+    ``conductivity = "0.1 mS/cm"``, ``k0 = "0.3 A/m2"``); a bare number is accepted only for
+    a dimensionless field. Material descriptors belong in ``[materials.<name>]``.
+
+    Raises
+    ------
+    ParameterError
+        Naming the key: unknown (with the closest field), a descriptor, or a value without
+        its unit.
+    """
+    import difflib
+
+    if not study.has("parameters"):
+        return {}
+    out: dict[str, float] = {}
+    for key, value in study.section("parameters").items():
+        where = f"parameters.{key}"
+        if key in FIELD_DESCRIPTORS or key in DESCRIPTOR_UNITS:
+            raise ParameterError(f"{where}: a material descriptor; set it in [materials.<name>]")
+        if key not in PARAM_NAMES or key == "beta":
+            close = difflib.get_close_matches(key, PARAM_NAMES, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            why = "calibrated, not set" if key == "beta" else "not a cell parameter"
+            raise ParameterError(f"{where}: {why}{hint}")
+        if key in OVERRIDE_UNITS:
+            unit, factor = OVERRIDE_UNITS[key]
+            if not isinstance(value, str):
+                raise ParameterError(f"{where}: give a unit, e.g. '{value} {unit}'")
+            out[key] = to_unit(value, unit, where) * factor
+        else:
+            out[key] = float(_number(value, where))
+    return out
+
+
 def build_cell(
     study: Study | str | Path | None = None,
     material: Any = "dense",
@@ -230,8 +267,12 @@ def build_cell(
     if stack is not None:
         params["stack_pressure"] = to_unit(stack, "Pa", "cell.stack_pressure")
         params["reference_pressure"] = params["stack_pressure"]
+    from_study = study_parameters(study)
+    params.update(from_study)
     params.update(fields)
     prov = dict(desc)
+    for key, value in from_study.items():
+        prov[key] = entry(value, "SI", "study", "[parameters] of the study file")
     prov["electrode_thickness"] = entry(
         float(geo.thickness_um),
         "um",

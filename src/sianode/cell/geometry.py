@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..constants import density
+from ..constants import RHO_SI, density
 from ..errors import ParameterError
 from ._values import _as, _out
 
@@ -22,6 +22,7 @@ __all__ = [
     "electrode_geometry",
     "SeparatorGeometry",
     "separator_geometry",
+    "contact_area",
 ]
 
 
@@ -270,3 +271,16 @@ def separator_geometry(
         thickness_um=_out(thickness),
         se_fraction=_out(rd),
     )
+
+
+def contact_area(
+    si_mass: float, porosity: float, particle_radius: float, contact_coverage: float
+) -> float:
+    """Si/solid-electrolyte contact area of the pristine electrode [m2] (SI in and out).
+
+    ``theta_c 3 V_env / R`` with the particles' envelope volume ``V_env = m / (rho (1 - phi))``
+    (physics.md 4.2): the outer surface of the (porous) particles, a fraction ``theta_c``
+    of which touches the electrolyte. 0.72 mg dense Si, R = 1 um, theta_c = 0.5: 4.64e-4 m2.
+    """
+    v_env = si_mass / (RHO_SI * (1.0 - porosity))
+    return contact_coverage * 3.0 * v_env / particle_radius

@@ -3,7 +3,8 @@
 A material's descriptors come from, later sources winning key by key:
 
 1. the values typed into the study (``[materials.<name>]``);
-2. the measurement files it lists (``[materials.<name>.files]``: xrd, raman, sorption),
+2. the measurement files it lists (``[materials.<name>.files]``: xrd, raman, sorption, tem,
+   sem),
    analysed by :mod:`sianode.characterisation` with the commands' defaults;
 3. a material record (``sianode material build``: a JSON path, a dict or a
    :class:`~sianode.characterisation.material.Material`), passed in as data;
@@ -56,10 +57,18 @@ DESCRIPTOR_UNITS: dict[str, str] = {
 }
 
 #: Measurement files a study may list per material, analysed by sianode.characterisation.
-MEASUREMENT_KINDS = ("xrd", "raman", "sorption")
+MEASUREMENT_KINDS = ("xrd", "raman", "sorption", "tem", "sem")
 
-# Keys of a material record passed through besides DESCRIPTOR_UNITS (reported, not used).
-_RECORD_PASSED = ("crystalline", "density", "pore_volume")
+# Keys of a material record passed through besides DESCRIPTOR_UNITS (reported, not used);
+# particle_radius_p10/p90 [um]: the measured size distribution (sem micrograph), a prior
+# for particle_radius
+_RECORD_PASSED = (
+    "crystalline",
+    "density",
+    "pore_volume",
+    "particle_radius_p10",
+    "particle_radius_p90",
+)
 
 
 def entry(value: Any, unit: str, source: str, method: str) -> dict[str, Any]:
@@ -76,7 +85,8 @@ def _measured_record(study: Study, name: str, files: Mapping[str, Any]) -> dict[
     unknown = set(files) - set(MEASUREMENT_KINDS)
     if unknown:
         raise ParameterError(
-            f"materials.{name}.files: unknown kind(s) {sorted(unknown)}; use xrd, raman, sorption"
+            f"materials.{name}.files: unknown kind(s) {sorted(unknown)}; "
+            f"use {', '.join(MEASUREMENT_KINDS)}"
         )
     try:
         from ..characterisation.material import build_material

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..constants import M_SI_KG, RHO_SI
+from ..constants import M_SI_KG
 from ..errors import ParameterError
 
 __all__ = ["ModelOptions", "CellParameters", "PARAM_NAMES", "OPTION_CHOICES", "OVERRIDE_UNITS"]
@@ -24,12 +24,13 @@ __all__ = ["ModelOptions", "CellParameters", "PARAM_NAMES", "OPTION_CHOICES", "O
 OPTION_CHOICES: dict[str, tuple[str, ...]] = {
     "hysteresis": ("none", "current-sign", "one-state"),
     "diffusion": ("none", "radial"),
-    "crystalline": ("none", "plateau"),
+    "crystalline": ("none", "plateau", "shrinking-core"),
     "li15si4": ("none", "plateau"),
     "mechanics": ("none", "swelling", "buffered"),
     "damage": ("none", "strain"),
     "side_reactions": ("none", "oxide", "oxide+interphase"),
     "strain_measure": ("volumetric", "linear"),
+    "interphase_growth": ("none", "breathing"),
 }
 
 
@@ -43,8 +44,11 @@ class ModelOptions:
         OCP hysteresis model (default one-state, Axen et al. 2022).
     diffusion : {"none", "radial"}
         Radial solid diffusion in the amorphous phase (finite volumes).
-    crystalline : {"none", "plateau"}
-        First-lithiation two-phase plateau of crystalline Si.
+    crystalline : {"none", "plateau", "shrinking-core"}
+        First lithiation of crystalline Si: a two-phase plateau; "shrinking-core" (default)
+        adds the overpotential of the inward-moving c-Si/a-Li_xSi front, whose area shrinks
+        with the crystalline core, so the first lithiation ends at the cut-off
+        (physics.md 8.4).
     li15si4 : {"none", "plateau"}
         c-Li15Si4 formation below 50 mV (only for particles larger than
         ``li15si4_min_size``), delithiated on a 0.43 V plateau.
@@ -56,16 +60,21 @@ class ModelOptions:
         Irreversible surface reactions.
     strain_measure : {"volumetric", "linear"}
         Strain fed to the damage law.
+    interphase_growth : {"none", "breathing"}
+        Interphase renewed each cycle on contact exposed by swelling ("breathing", rate
+        ``breathing_factor``); "none" (default): the interphase passivates after its first
+        formation (Tan et al., Science 373 (2021) 1494; physics.md 8.5).
     """
 
     hysteresis: str = "one-state"
     diffusion: str = "none"
-    crystalline: str = "plateau"
+    crystalline: str = "shrinking-core"
     li15si4: str = "none"
     mechanics: str = "buffered"
     damage: str = "strain"
     side_reactions: str = "oxide+interphase"
     strain_measure: str = "volumetric"
+    interphase_growth: str = "none"
 
     def __post_init__(self) -> None:
         for name, choices in OPTION_CHOICES.items():
@@ -144,12 +153,25 @@ class CellParameters:
     reference_pressure: float = 75e6  #: [Pa] pressure at which beta is calibrated
     pressure_exponent: float = 0.5  #: n_P [-] (0.5-1, physics.md 5.5) [unverified]
     interphase_first_thickness: float = 10e-9  #: Li2S/Li3P on first contact [m] [unverified]
-    breathing_factor: float = 1.0  #: fresh interphase per cycle = factor x linear strain [-]
+    #: fresh interphase per cycle = factor x linear strain [-], with interphase_growth =
+    #: "breathing" only (prior 0-1, zero included: physics.md 8.5) [estimate]
+    breathing_factor: float = 1.0
     interphase_conductivity: float = 1e-6  #: [S m-1] (1e-8 S/cm, physics.md 7.5) [unverified]
     li15si4_min_size: float = 100e-9  #: smallest dimension above which Li15Si4 forms [m]
     c_si_plateau: float = 0.12  #: c-Si first-lithiation plateau [V vs Li] (models.ocp)
     li15si4_formation_potential: float = 0.05  #: [V vs Li] (Obrovac & Krause 2007)
     li15si4_delithiation_potential: float = 0.43  #: [V vs Li] (Obrovac & Krause 2007)
+    #: electrolyte volume fraction of the pellet the conductivity was measured on [-]: the
+    #: conductivity is a cold-pressed-pellet value (physics.md 8.1) [estimate, 0.8-0.95]
+    conductivity_reference_fraction: float = 0.9
+    #: Li per SiO2 of the native oxide [-]: 2 for 2 SiO2 + 4 Li -> Li4SiO4 + Si (Philippe
+    #: et al., Chem. Mater. 24 (2012) 1107); 4 (Si + 2 Li2O) is the upper bound (physics.md 8.3)
+    oxide_li_per_sio2: float = 2.0
+    #: potential at which the native oxide is lithiated [V vs Li] (physics.md 8.3) [estimate]
+    oxide_potential: float = 0.25
+    #: potential at which Li3PS4 is reduced at the Si contact [V vs Li] (1.71 V, Zhu, He and
+    #: Mo, ACS AMI 7 (2015) 23685; physics.md 3.8)
+    interphase_potential: float = 1.7
     # --- nominal capacity for C-rates ---
     nominal_specific_capacity: float = 4200.0 * 3.6  #: [C g-1 ... stored as mAh/g * 3.6 = C/g]
     extra: dict = field(default_factory=dict)  #: free-form provenance notes
@@ -170,7 +192,8 @@ class CellParameters:
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
                 raise ParameterError(f"{name}: must be a finite number > 0, got {v!r}")
         fractions = (
-            "electrode_se_fraction envelope_fraction separator_se_fraction contact_coverage"
+            "electrode_se_fraction envelope_fraction separator_se_fraction contact_coverage "
+            "conductivity_reference_fraction"
         ).split()
         for name in fractions:
             v = getattr(self, name)
@@ -193,6 +216,27 @@ class CellParameters:
                 raise ParameterError(f"{name}: must be a finite number >= 0, got {v!r}")
         if self.x_init >= self.x_max:
             raise ParameterError(f"x_init: must be below x_max={self.x_max}, got {self.x_init}")
+        # initial Li sits in amorphous Li_xSi: at most x_amorphous per converted c-Si
+        # (physics.md 8.7)
+        x_room = (
+            self.crystalline_fraction * self.x_amorphous
+            + (1.0 - self.crystalline_fraction) * self.x_max
+        )
+        if self.x_init > x_room:
+            raise ParameterError(
+                f"x_init: {self.x_init} Li per Si cannot be held by Si that is "
+                f"{self.crystalline_fraction:.0%} crystalline (at most {x_room:.3g}: c-Si takes "
+                "Li only by turning amorphous at x_amorphous)"
+            )
+        if not (0.0 < self.oxide_li_per_sio2 <= 4.0):
+            raise ParameterError(
+                f"oxide_li_per_sio2: must be in (0, 4] (4: SiO2 + 4 Li -> Si + 2 Li2O), "
+                f"got {self.oxide_li_per_sio2!r}"
+            )
+        for name in ("oxide_potential", "interphase_potential"):
+            v = getattr(self, name)
+            if not (math.isfinite(v) and 0.0 < v < 3.0):
+                raise ParameterError(f"{name}: must be in (0, 3) V vs Li, got {v!r}")
         if not (math.isfinite(self.counter_potential)):
             raise ParameterError("counter_potential: must be finite")
 
@@ -210,8 +254,11 @@ class CellParameters:
     @property
     def contact_area(self) -> float:
         """Si/Li3PS4 contact area of the pristine electrode [m2]: theta_c 3 V_env / R."""
-        v_env = self.si_mass / (RHO_SI * (1.0 - self.porosity))
-        return self.contact_coverage * 3.0 * v_env / self.particle_radius
+        from .geometry import contact_area
+
+        return contact_area(
+            self.si_mass, self.porosity, self.particle_radius, self.contact_coverage
+        )
 
     def replace(self, **changes: float) -> CellParameters:
         """A copy with ``changes`` applied (validated)."""
@@ -255,5 +302,7 @@ OVERRIDE_UNITS: dict[str, tuple[str, float]] = {
     "c_si_plateau": ("V", 1.0),
     "li15si4_formation_potential": ("V", 1.0),
     "li15si4_delithiation_potential": ("V", 1.0),
+    "oxide_potential": ("V", 1.0),
+    "interphase_potential": ("V", 1.0),
     "nominal_specific_capacity": ("mAh/g", 3.6),
 }

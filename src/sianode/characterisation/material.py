@@ -5,7 +5,11 @@ passed as the ``record`` of :func:`sianode.cell.build_cell`)::
 
     {"name": "np-Si", "values": {
         "<key>": {"value": <float|bool>, "unit": "<pint unit>", "source": "typed in | <file>",
-                  "method": "<how it was obtained>"}}}
+                  "method": "<how it was obtained>"}},
+     "warnings": ["<analysis>: <source>: <warning>", ...]}
+
+``warnings`` keeps every warning of the analyses the record was built from (XRD, Raman,
+sorption) and of the build itself, so a saved record says what its values cannot be trusted for.
 
 Keys the simulator uses: ``bet_area`` (m2/g), ``pore_diameter`` (nm), ``pore_volume``
 (cm3/g), ``porosity`` (1), ``crystallite_size`` (nm), ``lattice_constant`` (nm),
@@ -54,6 +58,12 @@ UNITS: dict[str, str] = {
     "usable_pore_fraction": "1",
     "crystalline": "bool",
     "wall_thickness": "nm",
+    # from micrographs (sianode.microscopy.record)
+    "particle_radius_p10": "um",
+    "particle_radius_p90": "um",
+    "pore_width_micrograph": "nm",
+    "wall_thickness_micrograph": "nm",
+    "porosity_micrograph": "1",
 }
 
 #: Skeletal density of crystalline Si [g cm-3] (sianode.constants).
@@ -95,6 +105,7 @@ class Material:
     name: str
     values: dict[str, Value] = field(default_factory=dict)
     checks: list[ConsistencyCheck] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def set(self, key: str, value: Any, source: str, method: str, unit: str | None = None) -> None:
         """Store ``value`` (number, bool, or text with unit) under ``key`` in its canonical unit."""
@@ -118,7 +129,11 @@ class Material:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON layout of the module docstring."""
-        return {"name": self.name, "values": {k: v.to_dict() for k, v in self.values.items()}}
+        return {
+            "name": self.name,
+            "values": {k: v.to_dict() for k, v in self.values.items()},
+            "warnings": list(self.warnings),
+        }
 
     def to_json(self, path: str | Path | None = None) -> str:
         text = json.dumps(self.to_dict(), indent=2, allow_nan=False)
@@ -140,6 +155,10 @@ class Material:
                 str(e.get("source", "")),
                 str(e.get("method", "")),
             )
+        notes = data.get("warnings", [])
+        if not isinstance(notes, list):
+            raise ParsingError(f"{source}: 'warnings' must be a list of strings")
+        mat.warnings = [str(w) for w in notes]
         return mat
 
 
@@ -179,6 +198,8 @@ def build_material(
     typed: dict[str, Any] | None = None,
     pore_model: str = "cylinder",
     density: float = RHO_SI,
+    tem: Any = None,
+    sem: Any = None,
 ) -> Material:
     """Assemble a :class:`Material` from analysis results (or files) and typed-in values.
 
@@ -200,6 +221,10 @@ def build_material(
         Pore shape for the BET-derived pore volume (:func:`sianode.pores.pore_volume`).
     density : float
         Skeletal density [g cm-3].
+    tem, sem : MicrographResult or path, optional
+        Micrographs: ``tem`` of the porous solid gives pore width, wall thickness and
+        porosity; ``sem`` of the particles gives the particle radius and its distribution
+        (:mod:`sianode.microscopy.record`).
     """
     mat = Material(name)
     mat.set(
@@ -213,6 +238,7 @@ def build_material(
 
         res = xrd if isinstance(xrd, XRDResult) else analyse_xrd(xrd)
         src = res.source
+        mat.warnings += [f"xrd: {src}: {w}" for w in res.warnings]
         if res.lattice is not None:
             mat.set(
                 "lattice_constant",
@@ -238,6 +264,7 @@ def build_material(
         from .raman import RamanResult, analyse_raman
 
         res_r = raman if isinstance(raman, RamanResult) else analyse_raman(raman)
+        mat.warnings += [f"raman: {res_r.source}: {w}" for w in res_r.warnings]
         mat.set(
             "raman_peak",
             res_r.fit.peak_cm1,
@@ -253,10 +280,11 @@ def build_material(
                 f"phonon confinement ({res_r.confinement.model} {res_r.confinement.shape}) from the red shift",
             )
     if sorption is not None:
-        from .sorption import SorptionResult, analyse_isotherm
+        from .sorption import KELVIN_MIN_PORE_NM, SorptionResult, analyse_isotherm
 
         res_s = sorption if isinstance(sorption, SorptionResult) else analyse_isotherm(sorption)
         src = res_s.source
+        mat.warnings += [f"sorption: {src}: {w}" for w in res_s.warnings]
         lo, hi = res_s.bet.p_range
         mat.set(
             "bet_area",
@@ -264,7 +292,16 @@ def build_material(
             src,
             f"BET (pyGAPS, Rouquerol) p/p0 {lo:.3f}-{hi:.3f}, C = {res_s.bet.c_const:.0f}",
         )
-        if res_s.pore_diameter_nm is not None:
+        d_psd = res_s.pore_diameter_nm
+        if d_psd is not None and d_psd < KELVIN_MIN_PORE_NM:
+            # a Kelvin-equation PSD peak in the micropore range is outside the model's
+            # validity: keep it out of the record, so no porosity is derived from it
+            mat.warnings.append(
+                f"sorption: {src}: {res_s.psd_model} pore-size peak {d_psd:.2f} nm is below "
+                f"{KELVIN_MIN_PORE_NM:g} nm, outside the Kelvin equation's validity: pore_diameter "
+                "not recorded and no porosity derived from it (type one with --set pore_diameter=...)"
+            )
+        elif d_psd is not None:
             mat.set(
                 "pore_diameter",
                 res_s.pore_diameter_nm,
@@ -278,6 +315,10 @@ def build_material(
                 src,
                 f"Gurvich total pore volume at p/p0 = {res_s.pore_volume_p_rel:.3f} (pyGAPS)",
             )
+    if tem is not None or sem is not None:
+        from ..microscopy.record import add_micrograph_values
+
+        add_micrograph_values(mat, tem=tem, sem=sem)
     for key, val in (typed or {}).items():
         mat.set(key, val, "typed in", "typed in")
     # porosity from BET area and pore diameter (pores.py), unless typed in
@@ -381,4 +422,8 @@ def consistency_report(mat: Material) -> list[ConsistencyCheck]:
         out.append(
             ConsistencyCheck("sizes", sizes, None, "sizes: need at least two of XRD, Raman, BET")
         )
+    if any(k.endswith("_micrograph") or k.startswith("particle_radius_p") for k in mat.values):
+        from ..microscopy.record import microscopy_checks
+
+        out += microscopy_checks(mat)
     return out

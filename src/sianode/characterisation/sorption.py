@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +24,15 @@ from typing import Any
 import numpy as np
 
 from ..errors import CalculationError, ParameterError, ParsingError
+from ._coolprop import FALLBACK_WARNING, coolprop_deferred, supply_properties
 
 __all__ = ["BETResult", "SorptionResult", "read_isotherm", "bet_raw", "analyse_isotherm"]
 
 #: N2 cross-section [nm2] (IUPAC 2015 value used by pyGAPS).
 N2_CROSS_SECTION = 0.162
+#: Smallest pore width [nm] a Kelvin-equation PSD (BJH, DH) describes: below it are micropores,
+#: where the Kelvin equation fails (IUPAC: Thommes et al., Pure Appl. Chem. 87 (2015) 1051).
+KELVIN_MIN_PORE_NM = 2.0
 
 
 @dataclass
@@ -93,7 +98,10 @@ def _quiet_pygaps():
     class _H(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             if record.levelno >= logging.WARNING:
-                records.append(record.getMessage().strip().splitlines()[0])
+                msg = record.getMessage().strip().splitlines()[0]
+                # pyGAPS reading tabulated adsorbate properties (see _coolprop) is not news
+                if not (msg.startswith(FALLBACK_WARNING) and coolprop_deferred()):
+                    records.append(msg)
 
     h = _H()
     old_prop, old_handlers = log.propagate, list(log.handlers)
@@ -112,9 +120,21 @@ def _quiet_pygaps():
         log.propagate = old_prop
 
 
-def _pg():
+def _import_pygaps() -> None:
+    """Import pyGAPS with its stdout logger off: at import it would announce a deferred
+    CoolProp (see ``_coolprop``) as a missing package."""
+    log = logging.getLogger("pygaps")
+    was, log.disabled = log.disabled, True
     try:
         import pygaps  # noqa: F401
+    finally:
+        log.disabled = was
+
+
+def _pg():
+    try:
+        if "pygaps" not in sys.modules:
+            _import_pygaps()
         import pygaps.characterisation as pgc
         import pygaps.parsing as pgp
         from pygaps.utilities import exceptions as pge
@@ -255,19 +275,22 @@ def analyse_isotherm(
     )
     source = str(isotherm) if isinstance(isotherm, (str, Path)) else "isotherm"
     notes: list[str] = []
-    try:
-        p_rel = iso.pressure(pressure_mode="relative", branch="ads")
-        n_ads = iso.loading(
-            loading_unit="mmol",
-            loading_basis="molar",
-            material_unit="g",
-            material_basis="mass",
-            branch="ads",
-        )
-        ad = iso.adsorbate
-        cross = float(ad.get_prop("cross_sectional_area"))
-    except pge.pgError as exc:
-        raise _convert(exc, source) from None
+    with _quiet_pygaps() as logs:
+        try:
+            supply_properties(iso.adsorbate, iso.temperature)
+            p_rel = iso.pressure(pressure_mode="relative", branch="ads")
+            n_ads = iso.loading(
+                loading_unit="mmol",
+                loading_basis="molar",
+                material_unit="g",
+                material_basis="mass",
+                branch="ads",
+            )
+            ad = iso.adsorbate
+            cross = float(ad.get_prop("cross_sectional_area"))
+        except pge.pgError as exc:
+            raise _convert(exc, source) from None
+    notes += [f"isotherm: {m}" for m in logs]
     if len(p_rel) < 3:
         raise CalculationError(f"{source}: {len(p_rel)} adsorption points; BET needs at least 3")
     bet = bet_raw(p_rel, n_ads, cross, p_limits)
@@ -285,9 +308,10 @@ def analyse_isotherm(
         except pge.pgError as exc:
             notes.append(f"PSD ({psd_model}, {psd_branch}): {str(exc).splitlines()[0]}")
     notes += [f"PSD: {m}" for m in logs]
-    if d_peak is not None and d_peak < 2.0:
+    if d_peak is not None and d_peak < KELVIN_MIN_PORE_NM:
         notes.append(
-            f"PSD peak {d_peak:.2f} nm is a micropore: Kelvin-based {psd_model} is not valid below 2 nm"
+            f"PSD peak {d_peak:.2f} nm is a micropore: Kelvin-based {psd_model} is not valid "
+            f"below {KELVIN_MIN_PORE_NM:g} nm"
         )
     # Gurvich total pore volume
     order = np.argsort(p_rel)
@@ -299,8 +323,10 @@ def analyse_isotherm(
         p_use_out = None
     else:
         n_at = float(np.interp(p_use, pr, nr))  # mmol/g
-        rho = float(ad.liquid_density(iso.temperature))  # g/cm3
-        vtot = n_at / 1000.0 * float(ad.molar_mass()) / rho
+        with _quiet_pygaps() as logs:
+            rho = float(ad.liquid_density(iso.temperature))  # g/cm3
+            vtot = n_at / 1000.0 * float(ad.molar_mass()) / rho
+        notes += [f"pore volume: {m}" for m in logs]
         p_use_out = p_use
     # t-plot
     tp_out: list[dict[str, float]] = []

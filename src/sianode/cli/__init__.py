@@ -9,6 +9,7 @@ are printed as one line and exit with code 2.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import typer
@@ -21,11 +22,29 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # plain help: Rich markup would eat "[cm-1]" and show "<bool>" for every flag
+    rich_markup_mode=None,
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"sianode {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    show_version: bool = typer.Option(
+        False,
+        "--version",
+        help="Print the sianode version and exit.",
+        callback=_print_version,
+        is_eager=True,
+    ),
+) -> None:
     """Silicon-anode solid-state battery toolkit: design, characterise, simulate, analyse."""
 
 
@@ -48,6 +67,7 @@ _COMMAND_MODULES = (
     "sianode.cli.simulation",
     "sianode.cli.io",
     "sianode.cli.characterisation",
+    "sianode.cli.microscopy",
     "sianode.cli.report",
     "sianode.cli.sweep",
 )
@@ -71,6 +91,10 @@ def _interrupted(exc: BaseException) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script. Returns the exit code."""
+    if argv is None:
+        from ._util import set_program
+
+        set_program()
     try:
         rv = app(args=argv, standalone_mode=False)
     except SianodeError as exc:
@@ -94,7 +118,25 @@ def main(argv: list[str] | None = None) -> int:
             return int(exc.exit_code or 2)
         raise
     # with standalone_mode=False click returns a command's typer.Exit code instead of raising
-    return rv if isinstance(rv, int) else 0
+    code = rv if isinstance(rv, int) else 0
+    if argv is None and code == 0:
+        _quick_exit_if_requested()
+    return code
+
+
+def _quick_exit_if_requested() -> None:
+    """End the console-script process now if the command asked for it (see
+    :func:`sianode.cli._util.request_quick_exit`): flush, then ``os._exit(0)``."""
+    from ._util import quick_exit_requested
+
+    if not quick_exit_requested():
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # closed pipe: leave it to the normal exit path
+        return
+    os._exit(0)
 
 
 if __name__ == "__main__":  # pragma: no cover

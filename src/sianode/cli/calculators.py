@@ -46,7 +46,7 @@ def _table(title: str, rows: list[tuple[Any, ...]], columns: tuple[str, ...]) ->
 
     table = Table(title=title)
     for i, col in enumerate(columns):
-        table.add_column(col, justify="right" if i in (1, 3) else "left")
+        table.add_column(col, justify="right" if i in (1, 3) else "left", overflow="fold")
     for row in rows:
         table.add_row(*[_fmt(v) for v in row])
     Console().print(table)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import ParameterError
-from ._util import print_json, print_table
+from ._util import print_json, print_table, request_quick_exit, running_as_program
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 FileArg = Annotated[Path, typer.Argument(help="Instrument file.", show_default=False)]
@@ -73,6 +73,7 @@ def xrd_command(
         res = analyse_xrd(pat, wavelength, structure, correction, inst)
     if json_out:
         print_json(res.to_dict())
+        request_quick_exit()
         return
     d = res.to_dict()
     rows: list[tuple[str, Any, str]] = [
@@ -122,6 +123,7 @@ def raman_command(
     d = res.to_dict()
     if json_out:
         print_json(d)
+        request_quick_exit()
         return
     print_table(
         f"Raman {file.name}",
@@ -151,12 +153,17 @@ def sorption_command(
     json_out: JsonOpt = False,
 ) -> None:
     """BET (Rouquerol), pore size peak, total pore volume and t-plot via pyGAPS."""
+    if running_as_program():  # a process of its own: pyGAPS without CoolProp where possible
+        from ..characterisation._coolprop import defer_coolprop
+
+        defer_coolprop()
     from ..characterisation.sorption import analyse_isotherm
 
     res = analyse_isotherm(file, psd_model, branch, manufacturer=manufacturer, fmt=fmt)
     d = res.to_dict()
     if json_out:
         print_json(d)
+        request_quick_exit()
         return
     lo, hi = d["bet_pressure_range"]
     print_table(
@@ -178,6 +185,12 @@ def material_build_command(
     xrd: Annotated[Path | None, typer.Option("--xrd", help="XRD pattern.")] = None,
     raman: Annotated[Path | None, typer.Option("--raman", help="Raman spectrum.")] = None,
     sorption: Annotated[Path | None, typer.Option("--sorption", help="N2 isotherm.")] = None,
+    tem: Annotated[
+        Path | None, typer.Option("--tem", help="TEM/STEM micrograph: pore and wall widths.")
+    ] = None,
+    sem: Annotated[
+        Path | None, typer.Option("--sem", help="SEM/TEM micrograph: particle-size distribution.")
+    ] = None,
     synthesis: Annotated[
         str | None,
         typer.Option(
@@ -208,6 +221,10 @@ def material_build_command(
 
     from ..characterisation.material import build_material
 
+    if sorption is not None and running_as_program():
+        from ..characterisation._coolprop import defer_coolprop
+
+        defer_coolprop()
     xrd_res = None
     if xrd is not None:
         from ..characterisation.xrd import analyse_xrd
@@ -224,6 +241,8 @@ def material_build_command(
         synthesis_porosity=synthesis_porosity,
         typed=_parse_typed(set_),
         pore_model=pore_model,
+        tem=tem,
+        sem=sem,
     )
     mat.to_json(out)
     checks = [
@@ -239,6 +258,8 @@ def material_build_command(
     )
     for c in mat.checks:
         typer.echo(c.verdict)
+    for w in mat.warnings:
+        typer.echo(f"note: {w}")
 
 
 def register(app: typer.Typer) -> None:
@@ -246,6 +267,8 @@ def register(app: typer.Typer) -> None:
     app.command("xrd")(xrd_command)
     app.command("raman")(raman_command)
     app.command("sorption")(sorption_command)
-    material = typer.Typer(help="Material records for the simulator.", no_args_is_help=True)
+    material = typer.Typer(
+        help="Material records for the simulator.", no_args_is_help=True, rich_markup_mode=None
+    )
     material.command("build")(material_build_command)
     app.add_typer(material, name="material")

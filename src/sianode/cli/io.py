@@ -12,10 +12,22 @@ import typer
 from ..errors import ParameterError
 
 
-def _quantity(text: str | None, unit: str, name: str) -> float | None:
-    """Parse ``0.72mg`` / ``0.785cm2`` / a bare number (taken in ``unit``)."""
+def _quantity(text: str | None, unit: str, name: str, example: str) -> float | None:
+    """Parse ``0.72mg`` / ``0.785cm2`` into ``unit``; a number without a unit is an error.
+
+    A bare ``0.72`` could be grams or milligrams (a factor of 1000 in every specific
+    capacity), so the unit is required.
+    """
     if text is None:
         return None
+    try:
+        float(text.strip())
+    except ValueError:
+        pass
+    else:
+        raise ParameterError(
+            f"{name}: '{text}' has no unit; give one, e.g. {text.strip()}{example}"
+        )
     from ..units import to_unit
 
     val = to_unit(text, unit, name)
@@ -60,7 +72,8 @@ def cycles_command(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
     """Per-cycle capacities, CE and retention of a cycler file."""
-    from ..cycling import OPENINGS, cycle_table, renumber_cycles, suggest_role
+    from ..columns import CYCLE, INST_CYCLE
+    from ..cycling import COMPLETE, OPENINGS, cycle_table, renumber_cycles, suggest_role
     from ..io import read
 
     if role is not None and role not in ("anode", "cathode"):
@@ -72,9 +85,9 @@ def cycles_command(
             )
         if cycle_rule != "current":
             raise ParameterError("--opening applies to --cycles current only")
-    am = _quantity(active_mass, "g", "--active-mass")
-    cm = _quantity(composite_mass, "g", "--composite-mass")
-    ar = _quantity(area, "cm2", "--area")
+    am = _quantity(active_mass, "g", "--active-mass", "mg")
+    cm = _quantity(composite_mass, "g", "--composite-mass", "mg")
+    ar = _quantity(area, "cm2", "--area", "cm2")
     data, meta = read(file)
     if opening is not None:
         data = renumber_cycles(data, opening)
@@ -85,10 +98,21 @@ def cycles_command(
     rows = []
     for _, r in table.iterrows():
         row = {
-            "cycle": int(r["Cycle Count / 1"]),
+            "cycle": int(r[CYCLE]),
+            "complete": bool(r[COMPLETE]),
             "charge_mAh": _clean(r["Cycle Charging Capacity / mAh"]),
             "discharge_mAh": _clean(r["Cycle Discharging Capacity / mAh"]),
         }
+        for key, col in (
+            ("charge_mAh_per_g", "Specific Charging Capacity / mAh/g"),
+            ("discharge_mAh_per_g", "Specific Discharging Capacity / mAh/g"),
+            ("charge_mAh_per_g_composite", "Composite Charging Capacity / mAh/g"),
+            ("discharge_mAh_per_g_composite", "Composite Discharging Capacity / mAh/g"),
+            ("charge_mAh_per_cm2", "Areal Charging Capacity / mAh/cm2"),
+            ("discharge_mAh_per_cm2", "Areal Discharging Capacity / mAh/cm2"),
+        ):
+            if col in table.columns:
+                row[key] = _clean(r[col])
         if role is not None:
             row.update(
                 {
@@ -119,10 +143,14 @@ def cycles_command(
         csv_path = out / f"{stem}_cycles.csv"
         table.to_csv(csv_path, index=False)
         written.append(str(csv_path))
+        # an incomplete last cycle is left out of the plots (listed in the table and CSV)
+        gone = table.loc[~table[COMPLETE].to_numpy(bool), CYCLE].to_numpy()
+        grouping = data[CYCLE] if cycle_rule == "current" else data[INST_CYCLE]
+        shown = data[~grouping.isin(gone).to_numpy()] if gone.size else data
         for tag, fig in (
             ("capacity", plot_capacity(table)),
-            ("voltage_capacity", plot_voltage_capacity(data)),
-            ("dqdv", plot_dqdv(data)),
+            ("voltage_capacity", plot_voltage_capacity(shown, active_mass_g=am)),
+            ("dqdv", plot_dqdv(shown, active_mass_g=am)),
         ):
             png = out / f"{stem}_{tag}.png"
             fig.savefig(png, dpi=120)
@@ -150,21 +178,31 @@ def cycles_command(
             "(no --role given: capacities in BDF sense; pass --role anode for a Si half cell)"
         )
 
-    def mah(x: float | None) -> str:
-        return "-" if x is None else f"{x:.4g} mAh"
+    def cap(row: dict[str, Any], what: str) -> str:
+        """``what`` capacity in mAh, and in mAh/g when a mass was given."""
+        x = row.get(f"{what}_mAh")
+        if x is None:
+            return "-"
+        per_g = row.get(f"{what}_mAh_per_g")
+        if per_g is not None:
+            return f"{x:.4g} mAh ({per_g:.4g} mAh/g)"
+        composite = row.get(f"{what}_mAh_per_g_composite")
+        if composite is not None:
+            return f"{x:.4g} mAh ({composite:.4g} mAh/g composite)"
+        return f"{x:.4g} mAh"
 
     for row in rows:
         extra = ""
         if role is not None:  # None: cycle 0, outside the role metrics
             ce = row["coulombic_efficiency"]
             extra = (
-                f"  lith {mah(row['lithiation_mAh'])}  delith "
-                f"{mah(row['delithiation_mAh'])}  CE "
+                f"  lith {cap(row, 'lithiation')}  delith {cap(row, 'delithiation')}  CE "
                 f"{'-' if ce is None else f'{100 * ce:.2f} %'}"
             )
+        flag = "" if row["complete"] else "  (incomplete: not in CE, retention or plots)"
         typer.echo(
-            f"cycle {row['cycle']:4d}: charge {row['charge_mAh']:.4g} mAh  discharge"
-            f" {row['discharge_mAh']:.4g} mAh{extra}"
+            f"cycle {row['cycle']:4d}: charge {cap(row, 'charge')}  discharge"
+            f" {cap(row, 'discharge')}{extra}{flag}"
         )
     for w in result["warnings"]:
         typer.echo(f"warning: {w}")
@@ -174,7 +212,10 @@ def convert_command(
     file: Annotated[Path, typer.Argument(help="Cycler file to convert")],
     to: Annotated[str, typer.Option("--to", help="Target format: bdf")] = "bdf",
     fmt: Annotated[str, typer.Option("--format", help="csv or parquet")] = "csv",
-    out: Annotated[Path | None, typer.Option("--out", help="Output folder")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default: the working directory)"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
     """Convert a cycler file to BDF (.bdf.csv/.bdf.parquet + .metadata.json)."""
@@ -185,7 +226,7 @@ def convert_command(
     if fmt not in ("csv", "parquet"):
         raise ParameterError(f"--format: expected csv or parquet, got '{fmt}'")
     data, meta = read(file)
-    folder = out if out is not None else file.parent
+    folder = out if out is not None else Path.cwd()  # never next to the raw data
     folder.mkdir(parents=True, exist_ok=True)
     data_path, side = write_bdf(data, folder / file.name.replace(".", "_"), meta, fmt=fmt)
     result = {
@@ -199,6 +240,8 @@ def convert_command(
         typer.echo(json.dumps(result))
     else:
         typer.echo(f"wrote {data_path} and {side}")
+        for w in result["warnings"]:
+            typer.echo(f"warning: {w}")
 
 
 def register(app: typer.Typer) -> None:

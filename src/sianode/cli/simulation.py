@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from ..errors import ParameterError
-from ._util import print_json, print_table
+from ._util import print_json, print_table, request_quick_exit
 
 #: Runs of more cycles than this show a progress bar.
 PROGRESS_MIN_CYCLES = 200
@@ -80,13 +81,15 @@ def simulate_command(
     dead (see --dead-below) and says so in its status."""
     import json
 
-    from ..calibration import calibrate_dense
+    from ..calibration_cache import cached_calibrate_dense
     from ..cell import CellParameters, build_cell
     from ..simulation import simulate as run
     from ..study import load_study
 
     study = load_study(config)
+    label = material
     if cell_file is not None:
+        label = f"cell file {Path(cell_file).name}"
         try:
             cell = CellParameters(**json.loads(Path(cell_file).read_text())["cell"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -95,8 +98,13 @@ def simulate_command(
             ) from None
     else:
         if beta is None:
-            beta = calibrate_dense(study).value
+            # stored and reused: keyed by the study and the model version
+            beta = cached_calibrate_dense(study)[0]["value"]
         cell, _ = build_cell(study, material, material_file, beta=beta)
+        if material_file is not None:
+            from ..characterisation.material import read_material
+
+            label = read_material(material_file).name
     text = protocol.replace(";", "\n") if protocol else study.section("protocol")["text"]
     comp = cell.si_mass * 1e3 / float(study.section("cell").get("composition", {}).get("Si", 1.0))
     with _cycle_progress(cycles is not None and cycles > PROGRESS_MIN_CYCLES) as progress:
@@ -119,7 +127,8 @@ def simulate_command(
             fig = res.plot()
             fig.savefig(tmp / "simulation.png", dpi=120)
     summary = {
-        "material": material,
+        "material": label,
+        "material_file": None if material_file is None else str(material_file),
         "status": res.status,
         "completed": res.completed,
         "retention_pct": res.retention_pct,
@@ -128,10 +137,11 @@ def simulate_command(
     }
     if json_out:
         print_json(summary)
+        request_quick_exit()
         return
     c = res.cycles
     print_table(
-        f"sianode simulate: {material} ({res.status})",
+        f"sianode simulate: {label} ({res.status})",
         [
             ("cycles run", len(c), ""),
             (
@@ -164,7 +174,9 @@ def calibrate_command(
     material: str = typer.Option("dense", help="Material section of the study."),
     fit: str = typer.Option("beta", help="Comma-separated cell parameters to fit (e.g. beta,k0)."),
     protocol: str | None = typer.Option(
-        None, help="Protocol text run on the cell (';' between lines); default: the study's."
+        None,
+        help="Protocol text run on the cell (';' between lines); default: the one the files"
+        " themselves record (currents, cut-offs, rests).",
     ),
     cycles: int | None = typer.Option(None, help="Use only the first N measured cycles."),
     out: Path | None = typer.Option(
@@ -172,38 +184,30 @@ def calibrate_command(
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the fit as JSON."),
 ) -> None:
-    """Fit cell parameters to measured per-cycle lithiation capacity (least squares)."""
+    """Fit cell parameters to measured per-cycle lithiation capacity (least squares).
+
+    Exit code 1 when the fit fails (optimiser failure, a parameter at its bound, R2 < 0 or a
+    numerical overflow), with the reasons; no cell file is written then.
+    """
     import dataclasses
     import json
 
-    import pandas as pd
-
     from ..calibration import fit_to_cycles
     from ..cell import build_cell
-    from ..cycling import cycle_table
-    from ..io import read
+    from ..measured import read_measured_cell
     from ..study import load_study
 
     study = load_study(config)
     cell, _ = build_cell(study, material)
-    tables = []
-    for f in files:
-        data, _meta = read(f)
-        t = cycle_table(
-            data, role="anode", active_mass_g=cell.si_mass * 1e3, area_cm2=cell.area * 1e4
-        )
-        tables.append(t)
-    measured = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
-    if len(tables) > 1:
-        measured["Cycle Count / 1"] = range(1, len(measured) + 1)
-    if cycles is not None:
-        measured = measured[measured["Cycle Count / 1"] <= cycles]
-    text = protocol.replace(";", "\n") if protocol else study.section("protocol")["text"]
+    measured = read_measured_cell(files, cell.si_mass * 1e3, cell.area * 1e4, cycles)
+    text = protocol.replace(";", "\n") if protocol else measured.protocol
     names = [n.strip() for n in fit.split(",") if n.strip()]
-    res = fit_to_cycles(measured, cell, text, names)
+    res = fit_to_cycles(measured.cycles, cell, text, names)
     summary = res.as_dict()
     summary["files"] = [str(f) for f in files]
-    if out is not None:
+    summary["protocol"] = text
+    summary["protocol_source"] = "--protocol" if protocol else "recorded in the files"
+    if out is not None and res.success:
         from ..report.writer import AtomicDir
 
         cell_dict = {k: v for k, v in dataclasses.asdict(res.cell).items() if k != "extra"}
@@ -212,7 +216,16 @@ def calibrate_command(
         summary["out"] = str(out)
     if json_out:
         print_json(summary)
-        return
+    else:
+        _print_fit(res, summary["protocol_source"])
+    if not res.success:
+        typer.echo(f"error: calibration failed: {'; '.join(res.problems)}", err=True)
+        if out is not None:
+            typer.echo(f"(no cell file written to {out})", err=True)
+        raise typer.Exit(1)
+
+
+def _print_fit(res: Any, protocol_source: str) -> None:
     rows = [
         (f"{n} (95 % CI {lo:.3g}-{hi:.3g})", float(v), "")
         for n, v, (lo, hi) in zip(res.names, res.values, res.ci95)
@@ -221,8 +234,9 @@ def calibrate_command(
         ("RMSE", 1e3 * res.rmse_Ah, "mAh"),
         ("R2", res.r_squared, ""),
         ("cycles fitted", res.n_points, ""),
+        ("protocol", protocol_source, ""),
     ]
-    print_table("sianode calibrate", rows)
+    print_table("sianode calibrate" + ("" if res.success else " (FAILED)"), rows)
 
 
 def register(app: typer.Typer) -> None:

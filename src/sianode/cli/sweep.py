@@ -80,15 +80,30 @@ def sweep_command(
             "--map", help="Two parameters for the retention map, e.g. porosity,particle_radius."
         ),
     ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue the sweep already in --out (an error if there is none there). "
+            "Re-running into the same folder always computes only what is missing.",
+        ),
+    ] = False,
+    worker_timeout: Annotated[
+        float,
+        typer.Option("--worker-timeout", help="dask: stop after this many seconds with no worker."),
+    ] = 60.0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Run a design sweep (resumable: re-running into the same --out computes only what is missing)."""
+    from ..errors import ParameterError
     from ..sweep.engines import run_sweep
-    from ..sweep.spec import example_spec_path, load_spec
+    from ..sweep.parse import example_spec_path, load_spec
 
     path = example_spec_path() if spec == "example" else Path(spec)
     sp = load_spec(path)
+    if resume and not (out / "sweep.json").is_file():
+        raise ParameterError(f"--resume: {out} holds no sweep to continue (no sweep.json)")
     if engine == "dask" and scheduler is None and workers is None:
         workers = None
     bar, cb = _progress_bar(not quiet and not json_out)
@@ -105,6 +120,7 @@ def sweep_command(
             scheduler=scheduler,
             progress=cb,
             limit=limit,
+            worker_timeout=worker_timeout,
         )
     except KeyboardInterrupt:
         if bar is not None:
@@ -120,20 +136,24 @@ def sweep_command(
         if bar is not None:
             bar.stop()
     report_path = None
-    if report:
-        from ..sweep.analysis import write_report
+    from ..sweep.analysis import analyse, write_report
 
-        mp = tuple(m.strip() for m in map_params.split(",")) if map_params else None
-        report_path = write_report(out, map_params=mp)
+    mp = tuple(m.strip() for m in map_params.split(",")) if map_params else None
+    a = analyse(out, map_params=mp)
+    if report:
+        report_path = write_report(out, map_params=mp, analysis=a)
+    failures = a.failures
     if json_out:
         import dataclasses
 
         d = dataclasses.asdict(summary)
         d["complete"] = summary.complete
         d["report"] = str(report_path) if report_path else None
+        d["failures"] = failures.to_dict("records")
         print_json(d)
     else:
         _print_summary(summary, report_path)
+        _print_failures(failures)
     if summary.lost:
         from ..errors import CalculationError
 
@@ -148,8 +168,8 @@ def _print_summary(s: Any, report_path: Path | None) -> None:
     from rich.table import Table
 
     t = Table(title=f"sweep summary ({s.engine})")
-    t.add_column("quantity")
-    t.add_column("value", justify="right")
+    t.add_column("quantity", overflow="fold")
+    t.add_column("value", justify="right", overflow="fold")
     t.add_row("designs in spec", str(s.n_designs))
     t.add_row("already in folder", str(s.already_done))
     t.add_row("computed now", str(s.computed))
@@ -169,6 +189,12 @@ def _print_summary(s: Any, report_path: Path | None) -> None:
         typer.echo(f"note: {note}")
 
 
+def _print_failures(failures: Any) -> None:
+    """One line per reason designs did not complete: count, status, reason, where."""
+    for r in failures.itertuples(index=False):
+        typer.echo(f"{r.count} designs {r.status}: {r.error or '-'} [{r.where}]")
+
+
 def sweep_report_command(
     folder: Annotated[Path, typer.Argument(help="Sweep results folder.")],
     map_params: Annotated[
@@ -183,11 +209,21 @@ def sweep_report_command(
     from ..sweep.analysis import analyse, write_report
 
     mp = tuple(m.strip() for m in map_params.split(",")) if map_params else None
-    path = write_report(folder, map_params=mp)
+    a = analyse(folder, map_params=mp)
+    path = write_report(folder, map_params=mp, analysis=a)
+    for part, reason in a.skipped:
+        typer.echo(
+            f"warning: {folder / part}: unreadable results file left out ({reason}); "
+            "re-running the sweep recomputes its designs",
+            err=True,
+        )
     if json_out:
-        a = analyse(folder, map_params=mp)
         print_json({"report": str(path), **a.to_json()})
         return
+    typer.echo(
+        f"{len(a.results)} of {a.meta.get('n_designs', '?')} designs; {a.n_failed} did not complete"
+    )
+    _print_failures(a.failures)
     typer.echo(f"report: {path}")
 
 
@@ -206,8 +242,11 @@ def sweep_parameters_command(json_out: JsonOpt = False) -> None:
     from rich.table import Table
 
     t = Table(title="sweep parameters (values accepted with any compatible unit)")
-    for col in ("name", "unit", "acts on", "description"):
-        t.add_column(col)
+    # names are what a spec must spell: never cut; the description wraps instead
+    t.add_column("name", no_wrap=True, min_width=max(len(r["name"]) for r in rows))
+    t.add_column("unit", no_wrap=True)
+    t.add_column("acts on", no_wrap=True)
+    t.add_column("description", overflow="fold")
     for r in rows:
         t.add_row(r["name"], r["unit"], r["acts_on"], r["description"])
     Console().print(t)

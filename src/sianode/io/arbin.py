@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import _common as c
+from .checks import check_record_index
 
 # Arbin name (units stripped) -> BDF column.
 _MAP = {
@@ -94,6 +95,10 @@ def _normalise(
                 path, f"missing column for '{req}' (Arbin names Test_Time, Voltage, Current)"
             )
     meta["column_mapping"] = {v: k for k, v in found.items()}
+    if "Data_Point" in src.keys():
+        note = check_record_index(c.numeric(path, src, "Data_Point"), "Data_Point")
+        if note:
+            meta["warnings"].append(note)
     c.fix_capacity_unit(path, out, meta)
     return out, meta
 
@@ -487,12 +492,22 @@ def _mdb_start(path: Path, table: str) -> subprocess.Popen | c.ParsingError:
         return c.fail(path, f"mdb-export failed ({exc})")
 
 
+def _mdb_timeout(path: Path) -> float:
+    """Seconds ``mdb-export`` may take: 3 s plus 2 s per MB, 6 s for the 1.6 MB shared file
+    (it exports the whole of that file in ~0.1 s; a damaged database can make it loop)."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    return 3.0 + 2.0 * size / 1e6
+
+
 def _mdb_finish(path: Path, proc: subprocess.Popen | c.ParsingError) -> str:
     """Wait for an ``mdb-export`` started by :func:`_mdb_start` and return its CSV text."""
     if isinstance(proc, c.ParsingError):
         raise proc
     try:
-        out, err = proc.communicate(timeout=300)
+        out, err = proc.communicate(timeout=_mdb_timeout(path))
     except subprocess.TimeoutExpired as exc:
         proc.kill()
         proc.communicate()
@@ -551,9 +566,16 @@ def read_res(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     except Exception as exc:  # header table is optional
         meta["warnings"].append(f"Global_Table not read: {type(exc).__name__}")
     if "Test_ID" in df.columns and df["Test_ID"].nunique() > 1:
-        first = df["Test_ID"].iloc[0]
-        meta["warnings"].append(f"several Test_IDs; only Test_ID {first} read")
-        df = df[df["Test_ID"] == first].reset_index(drop=True)
+        # the test with the most records (a damaged Test_ID in the first row must not
+        # leave a one-row table)
+        ids = df["Test_ID"].value_counts(sort=True)
+        main = ids.index[0]
+        meta["warnings"].append(
+            f"several Test_IDs; only Test_ID {main} read ({int(ids.iloc[0])} of {len(df)}"
+            f" records; Test_IDs {', '.join(str(k) for k in ids.index[1:6])} dropped)"
+        )
+        df = df[df["Test_ID"] == main].reset_index(drop=True)
     if "Data_Point" in df.columns:
-        df = df.sort_values("Data_Point", kind="stable").reset_index(drop=True)
+        if not df["Data_Point"].is_monotonic_increasing:
+            df = df.sort_values("Data_Point", kind="stable").reset_index(drop=True)
     return _normalise(path, df, meta)

@@ -26,7 +26,7 @@ _MAP = {
     "Cycle_Index": c.INST_CYCLE,
     "Step": c.STEP_INDEX,
     "Cell_Temperature_C": c.TEMP,
-    "Frequency_Hz": "Frequency / Hz",
+    "Frequency_Hz": c.FREQUENCY,
     "Z_Real_Ohm": "Real Impedance / ohm",
     "Z_Imag_Ohm": "Imaginary Impedance / ohm",
     "Power_W": "Power / W",

@@ -145,9 +145,9 @@ def _json_safe(obj: Any) -> Any:
 
 
 EXTENSION_COLUMNS = {
-    "Instrument Cycle / 1": "cycle counter as written by the instrument (not renumbered)",
-    "Instrument Step / 1": "step counter as written by the instrument",
-    "Instrument Half Cycle / 1": "half-cycle counter as written by the instrument",
+    c.INST_CYCLE: "cycle counter as written by the instrument (not renumbered)",
+    c.INST_STEP: "step counter as written by the instrument",
+    c.INST_HALF: "half-cycle counter as written by the instrument",
     "Instrument State": "instrument's state letter/label",
     "Step Type": "instrument's step type label",
 }
@@ -207,8 +207,8 @@ def write(
     side = {
         "bdf_version": "ontology 1.3.0 labels",
         "sign_convention": "positive current charges the test object",
-        "cycle_rule": "Cycle Count / 1 from the current by sianode.cycling's documented rule;"
-        " the instrument's numbering is in Instrument Cycle / 1",
+        "cycle_rule": f"{c.CYCLE} from the current by the documented rule of"
+        f" sianode.io.counters; the instrument's numbering is in {c.INST_CYCLE}",
         "extension_columns": {k: v for k, v in EXTENSION_COLUMNS.items() if k in out.columns},
         "source_metadata": _json_safe(metadata or {}),
     }

@@ -18,7 +18,7 @@ unknown column id or size mismatch is a :class:`~sianode.errors.ParsingError` (n
 Sign: BioLogic's current is positive for oxidation of the working electrode, which charges a
 cell whose positive side is the working electrode: the same as BDF's rule. GCPL files often
 store no current, only ``dq/mA.h`` per interval; the current is then ``dq / dt`` (an interval
-mean, so capacities use the hold rule, see :mod:`sianode.cycling`).
+mean, so capacities use the hold rule, see :mod:`sianode.io.counters`).
 """
 
 from __future__ import annotations
@@ -424,7 +424,7 @@ def _normalise(
         if src_name in src:
             out[bdf] = c.numeric(path, src, src_name)
             mapping[bdf] = src_name
-    for src_name, bdf in (("freq/Hz", "Frequency / Hz"), ("Re(Z)/Ohm", "Real Impedance / ohm")):
+    for src_name, bdf in (("freq/Hz", c.FREQUENCY), ("Re(Z)/Ohm", "Real Impedance / ohm")):
         if src_name in src:
             out[bdf] = c.numeric(path, src, src_name)
             mapping[bdf] = src_name
@@ -467,7 +467,15 @@ def read_text(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     body = "\n".join(lines[skip + 1 :])
     if not body.strip():
         raise c.fail(path, "no data rows")
-    df = c.parse_csv_text(path, body, sep=sep, decimal=decimal, header=None)
+    df = c.parse_csv_text(
+        path,
+        body,
+        sep=sep,
+        decimal=decimal,
+        header=None,
+        fields=len(names),
+        first_line=skip + 2,
+    )
     df = df.iloc[:, : len(names)]
     if df.shape[1] < len(names):
         raise c.fail(path, f"rows have {df.shape[1]} fields, header has {len(names)}")

@@ -35,7 +35,9 @@ def _zip_kind(path: Path) -> str | None:
     try:
         with zipfile.ZipFile(path) as z:
             names = [n.lower() for n in z.namelist()]
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        # a damaged directory can name an unknown zip version (NotImplementedError) or end
+        # early; such a file is not recognised as a zip container
         return None
     if any(n.startswith("xl/") for n in names):
         return "arbin_xlsx"

@@ -77,7 +77,7 @@ def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     if isinstance(body, bytes) and len(set(uniq)) == len(uniq):
         # only the columns read below (the same values: see parse_csv_subset)
         want = [uniq.index(n) for n in (tcol, scol, *_USED) if n in uniq]
-        sub = c.parse_csv_subset(path, body, "\t", want, src.encoding)
+        sub = c.parse_csv_subset(path, body, "\t", want, src.encoding, len(names), k + 2)
         if sub is not None:
             df, n_fields = sub
             if n_fields < len(names):
@@ -85,7 +85,15 @@ def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
             df = df[[j for j in df.columns if j < len(names)]]
             df.columns = [uniq[j] for j in df.columns]
     if df is None:
-        df = c.parse_csv_text(path, body, sep="\t", header=None, encoding=src.encoding)
+        df = c.parse_csv_text(
+            path,
+            body,
+            sep="\t",
+            header=None,
+            encoding=src.encoding,
+            fields=len(names),
+            first_line=k + 2,
+        )
         if df.shape[1] < len(names):
             raise c.fail(path, f"rows have {df.shape[1]} fields, header has {len(names)}")
         df = df.iloc[:, : len(names)]

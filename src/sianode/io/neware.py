@@ -32,6 +32,7 @@ import pandas as pd
 
 from . import _common as c
 from . import neware_nda
+from .checks import check_record_index
 
 _UNITS = {"time": "s", "voltage": "V", "current": "mA", "capacity": "mAh"}
 
@@ -51,7 +52,7 @@ def read_binary(path: Path) -> tuple[c.Columns, dict[str, Any]]:
         cols = neware_nda.read(path, full)
         if cols is not None:
             meta = c.base_metadata(path, "neware_nda", "Neware BTS")
-            out, mapping = _fastnda_columns(
+            out, mapping, notes = _fastnda_columns(
                 path,
                 list(cols),
                 len(cols["voltage_V"]),
@@ -59,6 +60,7 @@ def read_binary(path: Path) -> tuple[c.Columns, dict[str, Any]]:
                 lambda: pd.array(cols["step_type"], dtype="str"),
             )
             meta["column_mapping"] = mapping
+            meta["warnings"].extend(notes)
             meta["units_found"] = dict(_UNITS)
             meta["parser"] = (
                 f"sianode nda {full[14]} reader"
@@ -77,7 +79,7 @@ def read_binary(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     for line in buf.getvalue().splitlines():
         if line.strip():
             meta["warnings"].append(f"fastnda: {line.strip()}")
-    out, mapping = _fastnda_columns(
+    out, mapping, notes = _fastnda_columns(
         path,
         pl_df.columns,
         pl_df.height,
@@ -85,6 +87,7 @@ def read_binary(path: Path) -> tuple[c.Columns, dict[str, Any]]:
         lambda: _step_type_text(pl_df),
     )
     meta["column_mapping"] = mapping
+    meta["warnings"].extend(notes)
     meta["units_found"] = dict(_UNITS)
     meta["parser"] = f"fastnda {getattr(fastnda, '__version__', '?')}"
     return out, meta
@@ -119,8 +122,9 @@ def _fastnda_columns(
     height: int,
     col: Callable[[str], np.ndarray],
     step_type: Callable[[], Any],
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """BDF columns and their mapping from fastnda's columns.
+) -> tuple[dict[str, Any], dict[str, str], list[str]]:
+    """BDF columns, their mapping and warnings (record numbers not consecutive) from
+    fastnda's columns.
 
     ``names`` are fastnda's column names, ``height`` its number of rows, ``col(name)`` a
     numeric column as float64 and ``step_type()`` the step type names as a pandas ``str``
@@ -131,6 +135,11 @@ def _fastnda_columns(
             raise c.fail(path, f"fastnda output lacks '{n}'")
     if height == 0:
         raise c.fail(path, "no data records")
+    notes: list[str] = []
+    if "index" in names:
+        note = check_record_index(col("index"), "record index")
+        if note:
+            notes.append(note)
     out: dict[str, Any] = {
         c.TIME: col("total_time_s"),
         c.VOLTAGE: col("voltage_V"),
@@ -164,7 +173,7 @@ def _fastnda_columns(
         if "temperature_degC" in name:
             out[c.TEMP] = col(name)
             break
-    return out, mapping
+    return out, mapping, notes
 
 
 _DATE_FMT = "%Y-%m-%d %H:%M:%S"
@@ -302,7 +311,7 @@ def read_regular(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     rec_cycle = np.array(cyc_vals, dtype=object)[np.cumsum(is_cyc)[is_rec]]
     if not rec_rows:
         raise c.fail(path, "no record rows")
-    recs = c.parse_csv_text(path, "\n".join(rec_rows), header=None)
+    recs = c.parse_csv_text(path, "\n".join(rec_rows), header=None, fields=len(h_rec) - 2)
     names = h_rec[2:]
     recs = recs.iloc[:, : len(names)]
     recs.columns = names[: recs.shape[1]]
@@ -312,7 +321,7 @@ def read_regular(path: Path) -> tuple[c.Columns, dict[str, Any]]:
         raise c.fail(path, "missing 'Total Time' column in record rows")
     out = _flat_common(path, recs, meta, tcol, {})
     # 'Capacity(Ah)' and 'Energy(Wh)' are per step and unsigned; direction from current
-    steps = c.parse_csv_text(path, "\n".join(step_rows), header=None)
+    steps = c.parse_csv_text(path, "\n".join(step_rows), header=None, fields=len(h_step) - 1)
     steps = steps.iloc[:, : len(h_step) - 1]
     steps.columns = h_step[1 : steps.shape[1] + 1]
     step_no = rec_step - 1
@@ -338,7 +347,9 @@ def read_regular(path: Path) -> tuple[c.Columns, dict[str, Any]]:
         out[c.DCHG_CAP] = np.where(is_d, cap, 0.0)
         meta["column_mapping"][c.CHG_CAP] = f"{capcol} in charge steps"
         meta["column_mapping"][c.DCHG_CAP] = f"{capcol} in discharge steps"
-    cyc = c.parse_csv_text(path, "\n".join(cyc_rows), header=None)
+    # a cycle row may carry a step row after its own fields (see above)
+    width = len(h_cyc) + len(h_step) - 1
+    cyc = c.parse_csv_text(path, "\n".join(cyc_rows), header=None, fields=width)
     cyc = cyc.iloc[:, : len(h_cyc)]
     cyc.columns = h_cyc[: cyc.shape[1]]
     meta["instrument_cycles"] = _cycle_summary(cyc)

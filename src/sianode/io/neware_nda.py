@@ -32,8 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from ..cycling import run_numbers
 from . import _common as c
+from .counters import run_numbers
 
 #: fastnda and polars versions whose nda 26/29 output this reader was checked against
 #: (the float rounding of some steps is polars' own); with others fastnda reads the file
@@ -164,7 +164,9 @@ def read(path: Path, raw: bytes) -> dict[str, Any] | None:
     -------
     dict or None
         fastnda's column names -> numpy arrays of fastnda's dtypes, except ``step_type``,
-        which holds the step type names (object array, None where fastnda has null).
+        which holds the step type names (object array, None where fastnda has null). The
+        record numbers (``index``) are those of the data records kept, so a record whose
+        identifier byte is damaged shows as a gap.
     """
     try:
         import fastnda
@@ -234,6 +236,7 @@ def parse(
     for k in range(256):
         names[k] = step_names.get(k)
     return {
+        "index": rec["index"].copy(),
         "voltage_V": rec["voltage"].astype(np.float32) * (np.float32(1) / np.float32(10000)),
         "current_mA": (rec["current"].astype(np.float64) * mult).astype(np.float32),
         "unix_time_s": _round6(us.astype(np.float64) * 1e-6),

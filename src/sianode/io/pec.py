@@ -34,7 +34,7 @@ def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
         if key.endswith(":"):
             info[key[:-1].strip()] = val.strip().strip(",")
     meta["header"] = info
-    df = c.parse_csv_text(path, src.rest(k), encoding=src.encoding)
+    df = c.parse_csv_text(path, src.rest(k), encoding=src.encoding, first_line=k + 1)
     if len(df) == 0:
         raise c.fail(path, "no data rows")
     out: dict[str, np.ndarray] = {}
@@ -61,8 +61,8 @@ def read(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     for bdf, label in (
         (c.CHG_CAP, "Charge Capacity (mAh)"),
         (c.DCHG_CAP, "Discharge Capacity (mAh)"),
-        ("Charging Energy / Wh", "Charge Capacity (mWh)"),
-        ("Discharging Energy / Wh", "Discharge Capacity (mWh)"),
+        (c.CHG_E, "Charge Capacity (mWh)"),
+        (c.DCHG_E, "Discharge Capacity (mWh)"),
     ):
         if label in df.columns:
             unit = c.split_label(label)[1]

@@ -17,6 +17,8 @@ th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}
 figcaption{font-size:.9em;color:#555}.note{background:#fff8e1;border-left:4px solid #f0c000;
 padding:.5em 1em}.key{font-size:1.15em;font-weight:600}
+.wide{max-width:100%;overflow-x:auto}td:not(.num){overflow-wrap:anywhere}
+.stamp{color:#555;font-size:.9em}
 """
 
 
@@ -43,7 +45,11 @@ def table(headers: list[str], rows: list[list[Any]], table_id: str = "") -> str:
         )
         body.append(f"<tr>{cells}</tr>")
     ident = f' id="{esc(table_id)}"' if table_id else ""
-    return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    # a box that scrolls sideways, so a wide table never widens the page
+    return (
+        f'<div class="wide"><table{ident}><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 def figure(png: Path, caption: str) -> str:
@@ -54,10 +60,21 @@ def figure(png: Path, caption: str) -> str:
     )
 
 
-def page(title: str, sections: list[tuple[str, str]]) -> str:
+def stamp_line(stamp: dict[str, str]) -> str:
+    """The run stamp (:func:`sianode.stamp.run_stamp`) as one paragraph."""
+    return (
+        f'<p class="stamp" id="stamp">Made by sianode {esc(stamp["sianode_version"])} '
+        f"(git commit {esc(stamp['git_commit'])}) on {esc(stamp['date_utc'])}.</p>"
+    )
+
+
+def page(title: str, sections: list[tuple[str, str]], stamp: dict[str, str] | None = None) -> str:
     parts = [f"<h2>{esc(h)}</h2>\n{body}" for h, body in sections]
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{esc(title)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{esc(title)}</h1>" + "\n".join(parts) + "</body></html>"
+        f"<h1>{esc(title)}</h1>"
+        + (stamp_line(stamp) if stamp else "")
+        + "\n".join(parts)
+        + "</body></html>"
     )

@@ -11,8 +11,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import numpy as np
-
 from ..errors import ParameterError
 
 
@@ -57,7 +55,8 @@ def jsonable(obj: Any) -> Any:
     NaN and infinities become ``None`` (JSON has no NaN).
     """
     import dataclasses
-    from pathlib import Path
+
+    import numpy as np  # here, not at import: the CLI imports this module for every command
 
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return jsonable(dataclasses.asdict(obj))

@@ -9,6 +9,8 @@ in the reduced model, the node aggregate in the resolved model).
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..models._jit import compiled
 
 #: Sentinel of a running minimum that has seen no value yet.
@@ -29,6 +31,13 @@ def open_cycle(acc, cycle, side_total):
     acc.delith_J = 0.0
     acc.x_max_reached = 0.0
     acc.x_min_reached = NO_MINIMUM
+    acc.eta_separator_V = np.nan
+    acc.eta_composite_V = np.nan
+    acc.eta_kinetics_V = np.nan
+    acc.eta_front_V = np.nan
+    acc.eta_interphase_V = np.nan
+    acc.eta_counter_V = np.nan
+    acc.ocp_lith_end_V = np.nan
 
 
 @compiled(inline=True)
@@ -52,6 +61,19 @@ def accumulate_step(acc, I, dt, V, V_new, ece, e, dl, xm):
         acc.x_max_reached = xm
     if xm < acc.x_min_reached:
         acc.x_min_reached = xm
+
+
+@compiled
+def keep_budget(acc, bud):
+    """Copy the voltage budget of ``bud`` (the last evaluation of a lithiation) into the
+    cycle totals ``acc``: the losses at the end of the cycle's lithiation."""
+    acc.eta_separator_V = bud.eta_separator_V
+    acc.eta_composite_V = bud.eta_composite_V
+    acc.eta_kinetics_V = bud.eta_kinetics_V
+    acc.eta_front_V = bud.eta_front_V
+    acc.eta_interphase_V = bud.eta_interphase_V
+    acc.eta_counter_V = bud.eta_counter_V
+    acc.ocp_lith_end_V = bud.ocp_lith_end_V
 
 
 @compiled
@@ -90,5 +112,5 @@ def write_sample(row, t, V, I, cycle, step, xm, e, dl, c, ece, q_total):
     row[11] = c.side_total
     row[12] = V + ece
     row[13] = q_total
-    row[14] = c.z
+    row[14] = c.z + c.z_core
     row[15] = c.w

@@ -30,7 +30,9 @@ def cell_from_pybamm_parameters(
     ``k0_A_m2``, ``diffusivity_m2_s``, ``conductivity_S_m``, ``temperature_K``,
     ``counter_i0_A_m2``. PyBaMM's conventions are kept: full contact coverage (a = 3 eps/R),
     i0 = k0 sqrt(s(1-s)) without regularisation, Li counter at 0 V, constant conductivity,
-    amorphous Si.
+    amorphous Si, and PyBaMM's intrinsic electrolyte conductivity with Bruggeman's factor
+    in the separator too (``conductivity_reference_fraction = 1``: referred to a dense
+    electrolyte, not to a pressed pellet).
     """
     p = params
     thickness = p["electrode_thickness_m"] if electrode_thickness is None else electrode_thickness
@@ -45,6 +47,7 @@ def cell_from_pybamm_parameters(
         separator_se_fraction=p["se_volume_fraction_separator"],
         temperature=p["temperature_K"],
         conductivity=p["conductivity_S_m"],
+        conductivity_reference_fraction=1.0,
         conductivity_reference_temperature=p["temperature_K"],
         activation_energy=0.0,
         bruggeman=p["bruggeman"],

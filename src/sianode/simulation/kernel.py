@@ -14,15 +14,13 @@ side-reaction charge.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
 from ..models._jit import compiled
-from ..models.electrolyte import arrhenius_conductivity, composite_resistance, separator_resistance
+from ..models.electrolyte import arrhenius_conductivity, pellet_relative_conductivity
 from ..models.kinetics import butler_volmer_overpotential, exchange_current_density
 from ..models.mechanics import electrode_thickness_change
-from .accounting import accumulate_step, close_cycle, open_cycle, write_sample
+from .accounting import accumulate_step, close_cycle, keep_budget, open_cycle, write_sample
 from .layout import (
     CANNOT_START,
     CAPACITY_ZERO,
@@ -44,19 +42,15 @@ from .layout import (
     P_I0EPS,
     P_K0,
     P_KINT,
-    P_PHI,
     P_Q,
-    P_R,
     P_SEP_EPS,
     P_SEP_L,
-    P_SI_MASS,
     P_SIG,
+    P_SIG_EPS,
     P_SIG_T,
     P_T,
-    P_THETA,
     P_XINIT,
     P_XMAX,
-    SI_DENSITY,
     STATE_DTYPE,
     STATUS_TEXT,
     STEP_STALLED,
@@ -64,10 +58,12 @@ from .layout import (
     keep_alive,
 )
 from .particle import (
+    SINK_SIDE,
     advance_particle,
     cache_start_ocp,
     contact_area,
     damage_coefficient,
+    front_overpotential,
     init_particle,
     mean_li,
     particle_ocp,
@@ -80,6 +76,7 @@ from .stepping import (
     ACCEPT_FINAL,
     MAX_SUB_STEPS,
     RETRY,
+    RETRY_FINAL,
     beyond_cutoff,
     capacity_died,
     cutoff_bracket,
@@ -100,7 +97,7 @@ __all__ = [
     "STATUS_TEXT",
     "STEP_STALLED",
     "TS_COLUMNS",
-    "cell_voltage",
+    "voltage_budget",
     "run_kernel",
 ]
 
@@ -112,44 +109,41 @@ DEAD_CAPACITY_FRACTION = 0.01
 DEAD_CONNECTED_FRACTION = 1e-4
 
 
-class CellTerms(NamedTuple):
-    """Design-only terms of the cell voltage, computed once per run (:func:`cell_terms`)."""
-
-    v_env: float  #: Si particle-envelope volume [m3]
-    r_sep: float  #: separator resistance times area [ohm m2]
-    r_comp: float  #: composite resistance times area, fully connected [ohm m2]
-
-
-@compiled
-def cell_terms(p, sigma):
-    """:class:`CellTerms` of design ``p`` with Li3PS4 conductivity ``sigma`` [S m-1]."""
-    v_env = p[P_SI_MASS] / (SI_DENSITY * (1.0 - p[P_PHI]))
-    r_sep = separator_resistance(p[P_SEP_L], sigma, p[P_SEP_EPS], p[P_BRUG])
-    r_comp = composite_resistance(p[P_EL_L], sigma, p[P_EL_EPS], p[P_BRUG])
-    return CellTerms(v_env, r_sep, r_comp)
-
-
-@compiled
-def counter_overpotential(I, p):
-    """Butler-Volmer overpotential of the counter electrode at current ``I`` [A] [V]."""
-    return butler_volmer_overpotential(I / p[P_AREA], p[P_I0CE], p[P_T])
-
-
 @compiled(inline=True)
-def cell_voltage(I, I_si, U, s_kin, s, p, terms, eta_ce):
-    """Cell voltage vs the counter electrode [V] for total current ``I`` [A, + lithiation],
-    of which ``I_si`` [A] reacts with Si of OCP ``U`` [V vs Li] and kinetic stoichiometry
-    ``s_kin`` [-]; particle state ``s`` (connected fraction, interphase thickness), design
-    terms ``terms`` (:func:`cell_terms`), counter-electrode overpotential ``eta_ce`` [V]:
-    Butler-Volmer on the connected contact area, separator and composite ohmic drops
-    (composite ~ 1/f^q), interphase film, counter electrode."""
+def voltage_budget(I, I_si, U, s_kin, sink, s, p, sigma, opt, out):
+    """Losses between the Si OCP and the cell voltage [V], written to ``out`` (a record with
+    the ``eta_*_V`` fields of ``CYCLE_DTYPE``); returns the cell voltage vs the counter
+    electrode [V].
+
+    Total current ``I`` [A, + lithiation], of which ``I_si`` [A] reacts with Si of OCP ``U``
+    [V vs Li] and kinetic stoichiometry ``s_kin`` [-] on ``sink``; particle state ``s``
+    (connected fraction, crystalline core, interphase thickness); pellet conductivity
+    ``sigma`` [S m-1]. Butler-Volmer on the connected contact area, the c-Si front
+    (physics.md 8.4), separator and composite ohmic drops referred to the pellet (composite
+    ~ 1/f^q, physics.md 8.1), interphase film, counter electrode."""
     f = s.f
-    a_contact = max(f, 1e-12) * p[P_THETA] * 3.0 * terms.v_env / p[P_R]
+    T = p[P_T]
+    area = p[P_AREA]
+    a_contact = max(f, 1e-12) * contact_area(p)
     i0 = exchange_current_density(s_kin, p[P_K0], p[P_I0EPS])
-    eta = butler_volmer_overpotential(I_si / a_contact, i0, p[P_T])
-    r_ohm = (terms.r_sep + terms.r_comp / max(f, 1e-12) ** p[P_Q]) / p[P_AREA]
+    # side reactions and Si lithiation pass the same Si/electrolyte contact: the interfacial
+    # kinetics carry the whole reacting current (physics.md 8.3)
+    eta = butler_volmer_overpotential(I / a_contact, i0, T)
+    eta_front = front_overpotential(s, sink, I_si, a_contact, s_kin, p, opt)
+    sig_ref = p[P_SIG_EPS]
+    r_sep = p[P_SEP_L] / pellet_relative_conductivity(sigma, p[P_SEP_EPS], sig_ref, p[P_BRUG])
+    sig_comp = pellet_relative_conductivity(sigma, p[P_EL_EPS], sig_ref, p[P_BRUG])
+    r_comp = p[P_EL_L] / (3.0 * sig_comp) / max(f, 1e-12) ** p[P_Q]
     r_int = s.delta_int / (p[P_KINT] * a_contact)
-    return U - eta - I * (r_ohm + r_int) - eta_ce - p[P_ECE]
+    eta_ce = butler_volmer_overpotential(I / area, p[P_I0CE], T)
+    out.eta_separator_V = I * r_sep / area
+    out.eta_composite_V = I * r_comp / area
+    out.eta_kinetics_V = eta
+    out.eta_front_V = eta_front
+    out.eta_interphase_V = I * r_int
+    out.eta_counter_V = eta_ce
+    out.ocp_lith_end_V = U
+    return U - eta - eta_front - I * ((r_sep + r_comp) / area + r_int) - eta_ce - p[P_ECE]
 
 
 @compiled(nogil=True)
@@ -179,7 +173,6 @@ def run_kernel(
     xmax = p[P_XMAX]
     n_si = silicon_moles(p)
     sigma = arrhenius_conductivity(p[P_SIG], p[P_EA], p[P_T], p[P_SIG_T])
-    terms = cell_terms(p, sigma)
     beta = damage_coefficient(p)
     a_contact0 = contact_area(p)
     vol, area_f, dr = radial_grid(p, opt)
@@ -205,8 +198,9 @@ def run_kernel(
     n_cycles_max = step_cycle[n_steps - 1] if n_steps > 0 else 1
     cyc = np.zeros(n_cycles_max + 1, CYCLE_DTYPE)
     n_cyc = 0
-    accs = np.zeros(1, CYCLE_DTYPE)
+    accs = np.zeros(2, CYCLE_DTYPE)
     acc = accs[0]
+    bud = accs[1]  # scratch: the voltage budget of the last evaluation
     status = OK
     cur_cycle = -1
     first_lith = -1.0
@@ -223,7 +217,8 @@ def run_kernel(
                 n_cyc += 1
                 if progress.size > 0:
                     progress[0] = n_cyc
-                first_lith, died = capacity_died(acc.lith_C, first_lith, dead_fraction)
+                # Si charge only: a cell whose Si never lithiated is not "dead" (physics.md 8.2)
+                first_lith, died = capacity_died(acc.lith_C - acc.side_C, first_lith, dead_fraction)
                 if died:
                     status = CAPACITY_ZERO
                     break
@@ -240,19 +235,16 @@ def run_kernel(
         t_step = 0.0
         dur = duration[k]
         cut = cutoff[k]
-        # initial voltage; a step already at its cut-off (or into full Si) ends at once
+        # initial voltage; a step already at its cut-off (or into full Si) ends at once with
+        # zero charge: data, not an error (physics.md 8.2); its budget says what limited it
         U, sink, s_kin = particle_ocp(s, prof, direction, p, opt)
         x_room = xmax - mean_li(s, prof, vol)
-        Q_room = FARADAY * s.f * n_si * max(x_room, 1e-9)
-        side_rem = s.ox_rem + s.int_rem
-        I_side = I * side_rem / (side_rem + Q_room) if direction > 0 else 0.0
-        eta_ce = counter_overpotential(I, p)
-        V = cell_voltage(I, I - I_side, U, s_kin, s, p, terms, eta_ce)
+        I_side = I if (direction > 0 and sink == SINK_SIDE) else 0.0
+        V = voltage_budget(I, I - I_side, U, s_kin, sink, s, p, sigma, opt, bud)
         if beyond_cutoff(direction, V, cut) or si_full_or_empty(direction, x_room, xmax):
-            if k == 0 and direction > 0:
-                status = CANNOT_START
-                break
-            continue  # zero charge
+            if direction > 0:
+                keep_budget(acc, bud)
+            continue
         dt_next = 1e300
         for _sub_step in range(MAX_SUB_STEPS):
             # ---- choose the step
@@ -268,6 +260,7 @@ def run_kernel(
             states[1] = states[0]
             prof_start[:] = prof
             open_bracket(bis, dt)
+            last_try = False
             for _attempt in range(60):
                 states[0] = states[1]  # restore the step's start state
                 prof[:] = prof_start
@@ -275,11 +268,17 @@ def run_kernel(
                     s, prof, I, dt, direction, p, opt, n_si, beta, a_contact0, grid, no_pre
                 )
                 U, sink2, s_kin = particle_ocp(s, prof, direction, p, opt)
-                V_new = cell_voltage(I, I_si, U, s_kin, s, p, terms, eta_ce)
+                V_new = voltage_budget(I, I_si, U, s_kin, sink2, s, p, sigma, opt, bud)
+                if last_try:  # the last state before a jump past the cut-off
+                    final = True
+                    break
                 crossed = beyond_cutoff(direction, V_new, cut)
                 full = not np.isnan(cut) and si_full_or_empty(direction, xmax - xm, xmax)
                 dt, outcome = cutoff_bracket(bis, dt, crossed, full, V_new, cut, 1e-9, 1e-13)
                 if outcome == RETRY:
+                    continue
+                if outcome == RETRY_FINAL:
+                    last_try = True
                     continue
                 if outcome == ACCEPT_FINAL:
                     final = True
@@ -297,6 +296,8 @@ def run_kernel(
             dt_next = next_step_limit(dt, abs(V_new - V), dv_max, direction, 1e300)
             V = V_new
             sink = sink2
+            if final and direction > 0:
+                keep_budget(acc, bud)
             if record:
                 ts = with_room(ts, n_ts)
                 write_sample(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import constants as _c
+from ..models import degradation as _deg
 from ..models._jit import compiled
 from .parameters import OPTION_CHOICES, PARAM_NAMES
 
@@ -32,13 +33,13 @@ GAS_CONSTANT = _c.GAS_CONSTANT
 X_LI15SI4 = 3.75
 SI_MOLAR_MASS = _c.M_SI_KG
 SI_DENSITY = _c.RHO_SI
-#: Density [kg m-3] and molar mass [kg mol-1] of the native SiO2, and the Li it takes per
-#: SiO2 [-] (SiO2 + 4 Li -> Si + 2 Li2O, physics.md 3.8).
-SIO2_DENSITY = 2200.0
-SIO2_MOLAR_MASS = 60.0843e-3
-LI_PER_SIO2 = 4.0
-#: Li concentration of the interphase [mol m-3] (Li2S/Li3P mixture, physics.md 3.9).
-INTERPHASE_LI_CONCENTRATION = 52600.0
+#: Density [kg m-3] and molar mass [kg mol-1] of the native SiO2 (physics.md 3.8), defined
+#: with the side-reaction relations in :mod:`sianode.models.degradation`; the Li it takes per
+#: SiO2 is the cell parameter ``oxide_li_per_sio2``.
+SIO2_DENSITY = _deg.RHO_SIO2
+SIO2_MOLAR_MASS = _deg.M_SIO2
+#: Li concentration of the interphase [mol m-3] (Li2S/Li3P mixture, physics.md 3.8).
+INTERPHASE_LI_CONCENTRATION = _deg.INTERPHASE_LI_CONCENTRATION
 #: Shells of the radial diffusion grid [-].
 N_SHELLS = 12
 
@@ -87,6 +88,10 @@ P_LI15_MIN = _P["li15si4_min_size"]
 P_UC = _P["c_si_plateau"]
 P_UW_FORM = _P["li15si4_formation_potential"]
 P_UW_DEL = _P["li15si4_delithiation_potential"]
+P_SIG_EPS = _P["conductivity_reference_fraction"]
+P_OXLI = _P["oxide_li_per_sio2"]
+P_UOX = _P["oxide_potential"]
+P_UINT = _P["interphase_potential"]
 
 # ---- mechanism options: named indices into ModelOptions.codes()
 _O = {name: i for i, name in enumerate(OPTION_CHOICES)}
@@ -98,6 +103,7 @@ O_MECH = _O["mechanics"]
 O_DAMAGE = _O["damage"]
 O_SIDE = _O["side_reactions"]
 O_STRAIN = _O["strain_measure"]
+O_IGROW = _O["interphase_growth"]
 
 #: One particle's state (the resolved model keeps one per node). Charges are of the particle
 #: group the record stands for (the whole cell in the reduced model, one node's Si in the
@@ -105,6 +111,7 @@ O_STRAIN = _O["strain_measure"]
 STATE_DTYPE = np.dtype(
     [
         ("z", np.float64),  # pristine crystalline Si fraction [-]
+        ("z_core", np.float64),  # crystalline cores a stalled front left inactive [-]
         ("a", np.float64),  # amorphous Li_xSi fraction [-]
         ("w", np.float64),  # c-Li15Si4 fraction [-]
         ("h", np.float64),  # hysteresis state [-], -1 lithiation branch .. +1 delithiation
@@ -162,8 +169,19 @@ CYCLE_COLUMNS = (
     "x_max_reached",
     "x_min_reached",
     "side_total_C",
+    # the voltage budget at the end of the cycle's lithiation [V] (physics.md 8.2): what
+    # each loss took when the step ended (NaN where an engine does not split it)
+    "eta_separator_V",
+    "eta_composite_V",
+    "eta_kinetics_V",
+    "eta_front_V",
+    "eta_interphase_V",
+    "eta_counter_V",
+    "ocp_lith_end_V",
 )
 NCY = len(CYCLE_COLUMNS)
+#: The voltage-budget columns of :data:`CYCLE_COLUMNS`, in order.
+BUDGET_COLUMNS = CYCLE_COLUMNS[CYCLE_COLUMNS.index("eta_separator_V") :]
 CYCLE_DTYPE = np.dtype([(name, np.float64) for name in CYCLE_COLUMNS])
 
 

@@ -28,17 +28,23 @@ import numpy as np
 from ..models._jit import compiled
 from ..models.degradation import damage_factor, interphase_charge_per_area
 from ..models.hysteresis import one_state_update
+from ..models.kinetics import (
+    butler_volmer_overpotential,
+    exchange_current_density,
+    shrinking_core_area_fraction,
+    skeleton_diffusivity,
+)
 from ..models.mechanics import external_strain, linear_strain
 from ..models.ocp import si_ocp
 from .layout import (
     FARADAY,
     INTERPHASE_LI_CONCENTRATION,
-    LI_PER_SIO2,
     N_SHELLS,
     O_CRYST,
     O_DAMAGE,
     O_DIFF,
     O_HYST,
+    O_IGROW,
     O_LI15,
     O_MECH,
     O_SIDE,
@@ -50,19 +56,25 @@ from .layout import (
     P_DINT,
     P_E0,
     P_ETA,
+    P_I0EPS,
     P_K,
+    P_K0,
     P_LI15_MIN,
     P_M,
     P_NP,
     P_OX,
+    P_OXLI,
     P_PHI,
     P_PREF,
     P_PRESS,
     P_R,
     P_SI_MASS,
     P_SSA,
+    P_T,
     P_THETA,
     P_UC,
+    P_UINT,
+    P_UOX,
     P_UW_DEL,
     P_UW_FORM,
     P_WALL,
@@ -82,6 +94,8 @@ SINK_AMORPHOUS = 0
 SINK_CRYSTALLINE = 1
 SINK_LI15SI4_FORM = 2
 SINK_LI15SI4_DELITH = 3
+#: The current goes to a side reaction (interphase, then oxide) at its own potential.
+SINK_SIDE = 4
 
 
 # ---------------------------------------------------------------- design constants
@@ -107,10 +121,9 @@ def damage_coefficient(p):
 
 @compiled
 def oxide_charge(p):
-    """Charge the native SiO2 shell takes on lithiation [C] (SiO2 + 4 Li -> Si + 2 Li2O)."""
-    return (
-        p[P_SSA] * p[P_SI_MASS] * p[P_OX] * SIO2_DENSITY / SIO2_MOLAR_MASS * LI_PER_SIO2 * FARADAY
-    )
+    """Charge the native SiO2 shell takes on lithiation [C]: ``oxide_li_per_sio2`` Li per SiO2
+    (physics.md 8.3)."""
+    return p[P_SSA] * p[P_SI_MASS] * p[P_OX] * SIO2_DENSITY / SIO2_MOLAR_MASS * p[P_OXLI] * FARADAY
 
 
 # ---------------------------------------------------------------- radial grid
@@ -121,7 +134,7 @@ def radial_grid(p, opt):
     ns = N_SHELLS if opt[O_DIFF] == 1 else 1
     vol = np.ones(ns)
     area_f = np.zeros(ns + 1)
-    rad = 0.5 * p[P_WALL]
+    rad = p[P_R]  # Li enters at the (secondary) particle surface (physics.md 8.6)
     dr = rad / ns
     if ns > 1:
         tot = rad**3
@@ -203,13 +216,22 @@ def diffuse(prof, vol, area_f, dr, D, dt, source):
 def init_particle(s, prof, p, opt, n_groups, a_contact):
     """Fresh particle group holding 1/``n_groups`` of the Si with contact area ``a_contact``
     [m2]: crystalline fraction, initial Li, oxide and first-contact interphase reservoirs."""
-    z = p[P_CRYST] if opt[O_CRYST] == 1 else 0.0
+    z = p[P_CRYST] if opt[O_CRYST] >= 1 else 0.0
+    a = 1.0 - z
+    # initial Li sits in amorphous Li_xSi (Li is insoluble in c-Si): the amorphous fraction
+    # takes up to x_max, the rest turns c-Si into a-Li_xSi at x_amorphous (physics.md 8.7)
+    li = p[P_XINIT]
+    li_a = min(li, a * p[P_XMAX])
+    dz = min((li - li_a) / p[P_XAM], z)
+    z -= dz
+    a += dz
     s.z = z
-    s.a = 1.0 - z
+    s.z_core = 0.0
+    s.a = a
     s.w = 0.0
     s.h = 0.0
     s.f = 1.0
-    x0 = p[P_XINIT] / s.a if s.a > 0.0 else 0.0
+    x0 = (li_a + dz * p[P_XAM]) / a if a > 0.0 else 0.0
     for i in range(prof.size):
         prof[i] = x0
     s.ox_rem = oxide_charge(p) / n_groups if opt[O_SIDE] >= 1 else 0.0
@@ -231,7 +253,7 @@ def ocp_and_sink(direction, x_surf, h, z, a, w, p, opt):
     s = x_surf / xmax
     ua = si_ocp(s, h)
     if direction > 0:
-        if opt[O_CRYST] == 1 and z > 1e-12 and (a <= 1e-12 or ua <= p[P_UC]):
+        if opt[O_CRYST] >= 1 and z > 1e-12 and (a <= 1e-12 or ua <= p[P_UC]):
             return p[P_UC], SINK_CRYSTALLINE, p[P_XAM] / xmax
         if (
             opt[O_LI15] == 1
@@ -251,38 +273,83 @@ def ocp_and_sink(direction, x_surf, h, z, a, w, p, opt):
     return ua, SINK_AMORPHOUS, s
 
 
-@compiled(inline=True)
+@compiled
+def side_reaction_potential(s, p, opt):
+    """Potential [V vs Li] of the side reaction that takes a lithiation current next, or
+    -1e300 when none is left: the Li3PS4 reduction (interphase) first, then the native oxide
+    (physics.md 8.3)."""
+    if opt[O_SIDE] == 2 and s.int_rem > 0.0:
+        return p[P_UINT]
+    if opt[O_SIDE] >= 1 and s.ox_rem > 0.0:
+        return p[P_UOX]
+    return -1e300
+
+
+@compiled
 def particle_ocp(s, prof, direction, p, opt):
-    """:func:`ocp_and_sink` of the particle's state (surface shell of its profile)."""
-    return ocp_and_sink(direction, prof[prof.size - 1], s.h, s.z, s.a, s.w, p, opt)
+    """:func:`ocp_and_sink` of the particle's state (surface shell of its profile).
+
+    On lithiation, a side reaction whose potential is at or above the Si's takes the current
+    first (sink ``SINK_SIDE``, physics.md 8.3): reactions on one electrode proceed in the
+    order of their potentials."""
+    u, sink, s_kin = ocp_and_sink(direction, prof[prof.size - 1], s.h, s.z, s.a, s.w, p, opt)
+    if direction > 0:
+        u_side = side_reaction_potential(s, p, opt)
+        if u_side >= u:
+            return u_side, SINK_SIDE, s_kin
+    return u, sink, s_kin
+
+
+@compiled
+def front_overpotential(s, sink, I_si, a_contact, s_kin, p, opt):
+    """Overpotential of the c-Si/a-Li_xSi reaction front [V] (physics.md 8.4).
+
+    With ``crystalline = "shrinking-core"`` the front moving into the crystalline core has the
+    area ``a_contact z^(2/3)`` [m2] (:func:`~sianode.models.kinetics.shrinking_core_area_fraction`)
+    and the exchange current of the surface reaction (stated assumption); Butler-Volmer for the
+    current ``I_si`` [A]. The plateau potential is a measured value that already holds the
+    front's loss at its starting area, so only the rise as the core shrinks is added:
+    ``eta(z) - eta(1)``, zero at z = 1. Zero on other sinks and options."""
+    if opt[O_CRYST] != 2 or sink != SINK_CRYSTALLINE or I_si <= 0.0:
+        return 0.0
+    area = a_contact * shrinking_core_area_fraction(s.z)
+    i0 = exchange_current_density(s_kin, p[P_K0], p[P_I0EPS])
+    full = butler_volmer_overpotential(I_si / a_contact, i0, p[P_T])
+    return butler_volmer_overpotential(I_si / max(area, 1e-300), i0, p[P_T]) - full
+
+
+@compiled
+def effective_diffusivity(p):
+    """Li diffusivity over the diffusion length [m2 s-1]: that of the Si skeleton of a porous
+    (secondary) particle, D (1 - phi)^1.5 (physics.md 8.6)."""
+    return skeleton_diffusivity(p[P_D], p[P_PHI])
 
 
 # ---------------------------------------------------------------- mechanisms
 @compiled(inline=True)
-def side_reaction_current(s, I, direction, dt, n_si, x_room, a_contact0):
-    """Current taken by the side reactions during ``dt`` [A]; updates the reservoirs of ``s``.
+def side_reaction_current(s, I, direction, dt, a_contact0):
+    """Current taken by the side reactions during ``dt`` [s] [A]; updates the reservoirs of
+    ``s``.
 
-    On lithiation the side reactions take ``I Q_rem / (Q_rem + Q_room)`` (Q_rem: charge the
-    oxide and interphase can still take [C]; Q_room: charge the connected Si of ``n_si``
-    [mol] can still take with ``x_room`` Li per Si of room [C]), the native oxide first, then
-    the interphase, whose thickness grows by its charge over (F c_Li A_contact) [m], with
-    ``a_contact0`` [m2] the contact area when fully connected."""
-    Q_room = FARADAY * s.f * n_si * max(x_room, 1e-9)
-    side_rem = s.ox_rem + s.int_rem
+    Sequential, not shared (physics.md 8.3): when the step starts on a side reaction
+    (``s.sink_start == SINK_SIDE``, its potential at or above the Si's) the whole lithiation
+    current ``I`` [A] goes to the side reactions, the interphase first, then the native oxide,
+    until they are used up; what is left of ``I dt`` goes to Si. The interphase thickness
+    grows by its charge over (F c_Li A_contact) [m], with ``a_contact0`` [m2] the contact area
+    when fully connected."""
     I_side = 0.0
-    if direction > 0 and I > 0.0:
-        I_side = I * side_rem / (side_rem + Q_room)
-    dq_side = I_side * dt
-    if dq_side > side_rem:
-        dq_side = side_rem
-        I_side = dq_side / dt if dt > 0 else 0.0
-    take_ox = min(dq_side, s.ox_rem)
-    s.ox_rem -= take_ox
-    take_int = dq_side - take_ox
+    if direction <= 0 or I <= 0.0 or s.sink_start != SINK_SIDE:
+        return I_side
+    side_rem = s.ox_rem + s.int_rem
+    if dt <= 0.0:
+        return I if side_rem > 0.0 else 0.0
+    dq_side = min(I * dt, side_rem)
+    I_side = dq_side / dt
+    take_int = min(dq_side, s.int_rem)
     s.int_rem -= take_int
-    if s.int_rem < 0.0:
-        s.int_rem = 0.0
-    s.side_total += dq_side
+    take_ox = min(dq_side - take_int, s.ox_rem)
+    s.ox_rem -= take_ox
+    s.side_total += take_int + take_ox
     c_li = INTERPHASE_LI_CONCENTRATION
     s.delta_int += take_int / (FARADAY * c_li * max(a_contact0 * s.f, 1e-30))
     return I_side
@@ -359,7 +426,7 @@ def move_lithium(s, prof, dx, dt, direction, sink, p, vol, area_f, dr, dbase, dg
                 for i in range(ns):
                     prof[i] = dbase[i] + dxa * dg[i]
             elif ns > 1:
-                prof[:] = diffuse(prof, vol, area_f, dr, p[P_D], dt, dxa)
+                prof[:] = diffuse(prof, vol, area_f, dr, effective_diffusivity(p), dt, dxa)
             else:
                 prof[0] += dxa
             ds_amorph = dxa / p[P_XMAX]
@@ -368,7 +435,7 @@ def move_lithium(s, prof, dx, dt, direction, sink, p, vol, area_f, dr, dbase, dg
             for i in range(ns):
                 prof[i] = dbase[i]
         else:
-            prof[:] = diffuse(prof, vol, area_f, dr, p[P_D], dt, 0.0)
+            prof[:] = diffuse(prof, vol, area_f, dr, effective_diffusivity(p), dt, 0.0)
     return ds_amorph
 
 
@@ -442,8 +509,13 @@ def start_half_step(s, prof, vol, direction, last_dir, p, opt, a_contact0):
     if direction < 0 and last_dir > 0:
         s.e_hi = damage_measure(strain_of(mean_li(s, prof, vol), p, opt), opt)
         s.amp_prev = 0.0
+        if opt[O_CRYST] == 2 and s.z > 0.0:
+            # the shrinking-core front stalled at the cut-off: its crystalline cores stay
+            # inactive (physics.md 8.4)
+            s.z_core += s.z
+            s.z = 0.0
     if direction > 0 and last_dir < 0:
-        if opt[O_SIDE] == 2:
+        if opt[O_SIDE] == 2 and opt[O_IGROW] == 1:
             q_int1 = interphase_charge_per_area(p[P_DINT])
             s.int_rem += q_int1 * p[P_CB] * s.lin_amp_last * a_contact0 * s.f
         s.lin_amp_last = 0.0
@@ -453,10 +525,16 @@ def start_half_step(s, prof, vol, direction, last_dir, p, opt, a_contact0):
 def stoichiometry_step(s, sink, I, n_si, ds_max, xmax):
     """Step [s] over which current ``I`` [A] changes the particle group's (``n_si`` [mol])
     stoichiometry by ``ds_max`` [-] of ``xmax``, counted on the amorphous fraction when the
-    Li goes there (at least 1e-3 of it), else on the whole Si."""
+    Li goes there (at least 1e-3 of it), else on the whole Si; a side reaction's step ends
+    where it is used up."""
     a_eff = s.a if sink == SINK_AMORPHOUS else 1.0
     a_eff = max(a_eff, 1e-3)
-    return ds_max * xmax * FARADAY * max(s.f, 1e-12) * n_si * a_eff / abs(I)
+    dt = ds_max * xmax * FARADAY * max(s.f, 1e-12) * n_si * a_eff / abs(I)
+    if sink == SINK_SIDE and I > 0.0:
+        # end the step where the reacting side reaction is used up (a potential jump)
+        rem = s.int_rem if s.int_rem > 0.0 else s.ox_rem
+        dt = min(dt, max(rem / I * (1.0 + 1e-9), 1e-9))
+    return dt
 
 
 @compiled(inline=True)
@@ -481,10 +559,8 @@ def advance_particle(s, prof, I, dt, direction, p, opt, n_si, beta, a_contact0, 
     Returns (I_si [A] the current into Si, xm [Li per connected Si], e_now [-] external
     strain, u0 [V] the OCP at the step start for the direction the Li actually moved)."""
     vol, area_f, dr, dg = grid
-    xmax = p[P_XMAX]
-    # side reactions (lithiation only, share set by the state at the step start)
-    xm0 = mean_li(s, prof, vol)
-    I_side = side_reaction_current(s, I, direction, dt, n_si, xmax - xm0, a_contact0)
+    # side reactions first when the step starts on one (lithiation only)
+    I_side = side_reaction_current(s, I, direction, dt, a_contact0)
     I_si = I - I_side
     dx = I_si * dt / (FARADAY * max(s.f, 1e-30) * n_si)
     # where the Li goes: a particle running against the applied current (resolved model,
@@ -497,9 +573,17 @@ def advance_particle(s, prof, I, dt, direction, p, opt, n_si, beta, a_contact0, 
         sink = s.sink_start
     else:
         u0, sink, _s_kin = particle_ocp(s, prof, dirn, p, opt)
+    if sink == SINK_SIDE:  # what the side reactions left of the step goes into Si
+        _u, sink, _s_kin = ocp_and_sink(dirn, prof[prof.size - 1], s.h, s.z, s.a, s.w, p, opt)
     if dirn == 0 and sink == SINK_CRYSTALLINE and dx != 0.0 and s.a > 1e-12:
         sink = SINK_AMORPHOUS
+    a_before = s.a
+    z_before = s.z
     ds_amorph = move_lithium(s, prof, dx, dt, dirn, sink, p, vol, area_f, dr, dbase, dg)
+    if opt[O_HYST] == 2 and s.z < z_before:
+        # a-Li_xSi formed from c-Si at the front is formed on lithiation: it joins the
+        # amorphous phase on the lithiation branch (h = -1), weighted by amount
+        s.h = (a_before * s.h - (z_before - s.z)) / max(a_before + z_before - s.z, 1e-300)
     hysteresis_update(s, direction, dx, ds_amorph, p, opt)
     xm = mean_li(s, prof, vol)
     e_now = strain_of(xm, p, opt)

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from numba import prange
 
+from ..columns import CYCLE
 from ..errors import ParameterError
 from ..models._jit import compiled
 from ..protocol import Protocol, parse_protocol
@@ -63,7 +64,7 @@ def _node_frames(
     n = node_cyc.shape[2]
     xc = (np.arange(n) + 0.5) / n * L
     cyc_rows = {
-        "Cycle Count / 1": np.repeat(cycles.astype(np.int64), n),
+        CYCLE: np.repeat(cycles.astype(np.int64), n),
         "Node / 1": np.tile(np.arange(n), len(cycles)),
         "Position / m": np.tile(xc, len(cycles)),
         "Connected Fraction / 1": node_cyc[:, 0, :].ravel(),

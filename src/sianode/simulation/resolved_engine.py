@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..models._jit import compiled
-from ..models.electrolyte import arrhenius_conductivity, separator_resistance
+from ..models.electrolyte import arrhenius_conductivity, pellet_relative_conductivity
 from ..models.kinetics import butler_volmer_overpotential
 from ..models.mechanics import electrode_thickness_change
 from . import layout, stepping
@@ -101,7 +101,7 @@ def aggregate_nodes(st, out, dxl, env, agg):
         trap += s.trapped
         side_all += s.side_total
         h_mean += s.h / N
-        z_mean += s.z / N
+        z_mean += (s.z + s.z_core) / N
         w_mean += s.w / N
     agg.h = h_mean
     agg.f = fsum / N
@@ -132,11 +132,16 @@ def run_resolved(
     area = p[layout.P_AREA]
     sigma = arrhenius_conductivity(p[layout.P_SIG], p[layout.P_EA], T, p[layout.P_SIG_T])
     ac0 = contact_area(p) / N
+    # conductivities referred to the measured pellet (physics.md 8.1)
+    sig_ref = p[layout.P_SIG_EPS]
+    brug = p[layout.P_BRUG]
     r_sep = (
-        separator_resistance(p[layout.P_SEP_L], sigma, p[layout.P_SEP_EPS], p[layout.P_BRUG]) / area
+        p[layout.P_SEP_L]
+        / pellet_relative_conductivity(sigma, p[layout.P_SEP_EPS], sig_ref, brug)
+        / area
     )
     dxl = p[layout.P_EL_L] / N
-    sig_e0 = sigma * p[layout.P_EL_EPS] ** p[layout.P_BRUG]
+    sig_e0 = pellet_relative_conductivity(sigma, p[layout.P_EL_EPS], sig_ref, brug)
     vol, area_f, dr = radial_grid(p, opt)
     ns = vol.size
     dg = np.zeros(ns)
@@ -250,10 +255,7 @@ def run_resolved(
             break
         Ilast[:] = Inode
         if stepping.beyond_cutoff(direction, V, cut):
-            if k == 0 and direction > 0:
-                status = layout.CANNOT_START
-                break
-            continue
+            continue  # zero charge: data, not an error (physics.md 8.2)
         dt_next = 1e300 if direction != 0 else 10.0
         dt_prev = 0.0
         for sub_step in range(stepping.MAX_SUB_STEPS + 1):
@@ -280,6 +282,7 @@ def run_resolved(
                     Inode_s[j] += rr * (Ilast[j] - Iprev[j])
             stepping.open_bracket(bis, dt)
             V_new = V
+            last_try = False
             for _attempt in range(60):
                 Inode[:] = Inode_s
                 V_new, ok = solve_step(
@@ -293,6 +296,9 @@ def run_resolved(
                         continue
                     status = layout.NEWTON_FAILED
                     break
+                if last_try:  # the last state before a jump past the cut-off
+                    final = True
+                    break
                 crossed = stepping.beyond_cutoff(direction, V_new, cut)
                 full = not np.isnan(cut) and stepping.si_full_or_empty(
                     direction, xmax - connected_mean_li(st, out), xmax
@@ -301,6 +307,9 @@ def run_resolved(
                     bis, dt, crossed, full, V_new, cut, CUTOFF_TOL, 1e-12
                 )
                 if outcome == stepping.RETRY:
+                    continue
+                if outcome == stepping.RETRY_FINAL:
+                    last_try = True
                     continue
                 if outcome == stepping.ACCEPT_FINAL:
                     final = True

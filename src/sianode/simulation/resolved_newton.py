@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..models._jit import compiled
-from .layout import P_D, P_K0
-from .particle import cache_start_ocp, diffusion_factor, diffusion_solve
+from .layout import P_K0
+from .particle import cache_start_ocp, diffusion_factor, diffusion_solve, effective_diffusivity
 from .resolved_node import node_response
 
 #: Newton tolerance on the node potential balance [V].
@@ -129,7 +129,7 @@ def solve_step(nodes, Inode, I, dt, direction, phi_e0, Mo, p, opt, c, grid, out,
         fm = wk[6, :ns]
         fb = wk[7, :ns]
         fc = wk[8, :ns]
-        diffusion_factor(vol, area_f, dr, p[P_D], dt, fm, fb, fc)
+        diffusion_factor(vol, area_f, dr, effective_diffusivity(p), dt, fm, fb, fc)
         for j in range(n):
             diffusion_solve(prof0[j], vol, dt, 0.0, fm, fb, fc, dbase[j])
         wk[9, :ns] = 0.0

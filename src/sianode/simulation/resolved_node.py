@@ -15,10 +15,22 @@ from typing import NamedTuple
 import numpy as np
 
 from ..models._jit import compiled
-from ..models.kinetics import butler_volmer_overpotential, exchange_current_density
+from ..models.kinetics import (
+    butler_volmer_overpotential,
+    exchange_current_density,
+    shrinking_core_area_fraction,
+)
 from ..models.ocp import si_ocp
-from .layout import FARADAY, GAS_CONSTANT, P_K0, P_KINT, P_T, P_XMAX
-from .particle import SINK_CRYSTALLINE, SINK_LI15SI4_DELITH, advance_particle, particle_ocp
+from .layout import FARADAY, GAS_CONSTANT, P_K0, P_KINT, P_T, P_UOX, P_XMAX
+from .particle import (
+    SINK_CRYSTALLINE,
+    SINK_LI15SI4_DELITH,
+    SINK_SIDE,
+    advance_particle,
+    front_overpotential,
+    ocp_and_sink,
+    particle_ocp,
+)
 
 
 class NodeConstants(NamedTuple):
@@ -55,10 +67,21 @@ def node_exchange_current(s_kin, k0, eps):
 
 
 @compiled(inline=True)
-def blended_ocp(U, sink, s, x_surf, p):
+def blended_ocp(U, sink, s, x_surf, p, opt, n_si):
     """End-of-plateau regularisation [V]: a two-phase plateau ends with a jump of the OCP (a
     node's response then has a gap where the implicit solve has no root), so its last
-    ``PLATEAU_BLEND`` of phase fraction is blended into the amorphous OCP."""
+    ``PLATEAU_BLEND`` of phase fraction is blended into the amorphous OCP. A side reaction
+    (physics.md 8.3) is blended likewise over its last part of the node's Si
+    capacity (``n_si`` [mol] of Si) into the potential of what reacts next."""
+    if sink == SINK_SIDE:
+        u_si, _sink, _s_kin = ocp_and_sink(1, x_surf, s.h, s.z, s.a, s.w, p, opt)
+        q_blend = PLATEAU_BLEND * FARADAY * n_si * p[P_XMAX]
+        u_ox = u_si
+        if s.ox_rem > 0.0 and p[P_UOX] >= u_si:
+            u_ox = u_si + (p[P_UOX] - u_si) * min(1.0, s.ox_rem / q_blend)
+        if s.int_rem > 0.0 and U > u_ox:
+            return u_ox + (U - u_ox) * min(1.0, s.int_rem / q_blend)
+        return u_ox
     if sink == SINK_CRYSTALLINE and s.z < PLATEAU_BLEND and s.a > 1e-12:
         ua = si_ocp(x_surf / p[P_XMAX], s.h)
         if ua < U:
@@ -77,20 +100,32 @@ def node_response(s, pj, Ij, dt, direction, p, opt, c, grid, dbase_j, out):
 
     ``G = -U + eta + R_int Ij`` [V] is the node's share of the potential balance; ``dG`` the
     Newton diagonal: kinetics + interphase + the OCP secant over the step."""
-    I_si, xm, e_now, U = advance_particle(
+    # the (blended) OCP at the step start, for the secant of dG
+    U = blended_ocp(s.u_start, s.sink_start, s, pj[pj.size - 1], p, opt, c.n_si)
+    I_si, xm, e_now, _u0 = advance_particle(
         s, pj, Ij, dt, direction, p, opt, c.n_si, c.beta, c.a_contact, grid, dbase_j
     )
     x_surf = pj[pj.size - 1]
     U2, sink2, s_kin2 = particle_ocp(s, pj, direction, p, opt)
-    U2 = blended_ocp(U2, sink2, s, x_surf, p)
+    U2 = blended_ocp(U2, sink2, s, x_surf, p, opt, c.n_si)
     a_contact = max(s.f, 1e-12) * c.a_contact
     i0 = node_exchange_current(s_kin2, p[P_K0], c.i0_eps)
-    eta = butler_volmer_overpotential(I_si / a_contact, i0, p[P_T])
+    # the whole reacting current (side reactions included) passes the contact (physics.md 8.3)
+    eta = butler_volmer_overpotential(Ij / a_contact, i0, p[P_T])
+    eta_front = front_overpotential(s, sink2, I_si, a_contact, s_kin2, p, opt)
     r_int = s.delta_int / (p[P_KINT] * a_contact)
-    jj = I_si / a_contact / (2.0 * i0)
-    dsi = I_si / Ij if Ij != 0.0 else 1.0
-    dG = (2.0 * GAS_CONSTANT * p[P_T] / FARADAY) / (2.0 * i0 * a_contact * np.sqrt(1.0 + jj * jj))
-    dG = dG * dsi + r_int
+    jj = Ij / a_contact / (2.0 * i0)
+    rt2 = 2.0 * GAS_CONSTANT * p[P_T] / FARADAY
+    dG = rt2 / (2.0 * i0 * a_contact * np.sqrt(1.0 + jj * jj)) + r_int
+    if eta_front != 0.0:
+        a_front = max(a_contact * shrinking_core_area_fraction(s.z), 1e-300)
+        jf = I_si / a_front / (2.0 * i0)
+        dsi = I_si / Ij if Ij != 0.0 else 1.0
+        dG += dsi * (
+            rt2 / (2.0 * i0 * a_front * np.sqrt(1.0 + jf * jf))
+            - rt2 / (2.0 * i0 * a_contact * np.sqrt(1.0 + jj * jj))
+        )
+    eta += eta_front
     if dt > 0.0 and Ij != 0.0:
         dU = (U2 - U) / Ij
         if dU < 0.0:

@@ -14,10 +14,12 @@ from ..models._jit import compiled
 
 #: Most accepted sub-steps in one protocol step before a run is stopped as stalled.
 MAX_SUB_STEPS = 2_000_000
-#: :func:`cutoff_bracket` outcomes: accept the step, accept it as the step's last, retry.
+#: :func:`cutoff_bracket` outcomes: accept the step, accept it as the step's last, retry,
+#: or retry once more and accept that as the step's last (the last state before a jump).
 ACCEPT = 0
 ACCEPT_FINAL = 1
 RETRY = 2
+RETRY_FINAL = 3
 
 
 @compiled(inline=True)
@@ -44,11 +46,18 @@ def cutoff_bracket(bis, dt, crossed, full, V_new, cut, v_tol, t_rel):
     ``bis`` = [lo, hi, bisecting] (see :func:`open_bracket`); ``crossed``: the
     try went past the cut-off voltage; ``full``: past another end of the step (Si full).
     Converged when ``|V_new - cut| < v_tol`` [V] (voltage cut-offs) or the bracket is below
-    ``t_rel`` relative. Returns (dt, ACCEPT | ACCEPT_FINAL | RETRY)."""
+    ``t_rel`` relative. A bracket that closes on a voltage jump (a phase change) with the
+    last try past the cut-off ends at the bracket's lower end, the last state before the jump
+    (``RETRY_FINAL``), so a step never overshoots its cut-off (physics.md 8.4).
+    Returns (dt, ACCEPT | ACCEPT_FINAL | RETRY | RETRY_FINAL)."""
     if crossed or full:
         bis[2] = 1.0
         bis[1] = dt
-        if (crossed and abs(V_new - cut) < v_tol) or (bis[1] - bis[0]) < t_rel * max(bis[1], 1.0):
+        if crossed and abs(V_new - cut) < v_tol:
+            return dt, ACCEPT_FINAL
+        if (bis[1] - bis[0]) < t_rel * max(bis[1], 1.0):
+            if crossed:
+                return bis[0], RETRY_FINAL
             return dt, ACCEPT_FINAL
         return 0.5 * (bis[0] + bis[1]), RETRY
     if bis[2] > 0.0:

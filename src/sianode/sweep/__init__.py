@@ -15,11 +15,14 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "SweepSpec": "spec",
-    "load_spec": "spec",
-    "parse_spec": "spec",
-    "example_spec_path": "spec",
+    "SweepSpec": "model",
+    "load_spec": "parse",
+    "parse_spec": "parse",
+    "example_spec_path": "parse",
+    "validate_spec": "validate",
     "PARAMETERS": "spec",
+    "NoWorkersError": "engines",
+    "StoreWriteError": "store",
     "run_sweep": "engines",
     "SweepSummary": "engines",
     "Progress": "engines",

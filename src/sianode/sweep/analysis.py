@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from .store import atomic_write_bytes, read_meta, read_results
+from .store import StoreWriteError, atomic_write_bytes, read_meta, read_results
 
 __all__ = [
     "Analysis",
@@ -45,6 +45,29 @@ _DIED = ("died", "capacity_zero")
 
 def _name(col: str) -> str:
     return col.split(" / ")[0]
+
+
+# words of parameter names a person writes otherwise
+_WORDS = {"bet": "BET", "se": "SE", "si": "Si", "li15si4": "Li15Si4", "c": "c", "i0": "i0"}
+
+
+def label(col: str) -> str:
+    """A results column or parameter name as a person reads it, for plots and tables:
+    ``"particle_radius / um"`` -> ``"particle radius [um]"``, ``"bet_area / m2/g"`` ->
+    ``"BET area [m2/g]"``; output columns (``"Retention vs Cycle 50 Lithiation / 1"``) keep
+    their words. Dimensionless units (``1``) are left out."""
+    name, _, unit = col.partition(" / ")
+    if "_" in name or name.islower():
+        name = " ".join(_WORDS.get(w, w) for w in name.split("_"))
+    return f"{name} [{unit}]" if unit and unit != "1" else name
+
+
+def _labels(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its columns (and a parameter-name index) renamed by :func:`label`."""
+    out = df.rename(columns={c: label(str(c)) for c in df.columns})
+    if not pd.api.types.is_numeric_dtype(out.index):
+        out = out.rename(index={i: label(str(i)) for i in out.index})
+    return out
 
 
 def pareto_front(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -137,6 +160,10 @@ class Analysis:
         Pareto-optimal designs.
     spearman, sobol_s1 : pandas.DataFrame
         Sensitivities (inputs x outputs).
+    failures : pandas.DataFrame
+        Designs that did not complete, by status and reason (:func:`failure_table`).
+    skipped : list of (str, str)
+        Unreadable result files left out, with the reason.
     """
 
     folder: Path
@@ -152,6 +179,13 @@ class Analysis:
     sobol_s1: pd.DataFrame
     status_counts: dict[str, int] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    failures: pd.DataFrame = field(default_factory=pd.DataFrame)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def n_failed(self) -> int:
+        """Designs in the folder whose status is not ``completed``."""
+        return int(sum(v for k, v in self.status_counts.items() if k != "completed"))
 
     def ranking(self, output: str | None = None) -> pd.DataFrame:
         """Inputs ranked by |Spearman rho| on ``output`` (default: the retention column)."""
@@ -166,12 +200,58 @@ class Analysis:
         return {
             "n_results": len(self.results),
             "status_counts": self.status_counts,
+            "n_failed": self.n_failed,
+            "failures": self.failures.to_dict("records"),
+            "skipped_parts": [{"part": p, "reason": r} for p, r in self.skipped],
             "retention": self.retention,
             "capacity": self.capacity,
             "map": list(self.map_params) if self.map_params else None,
             "ranking": self.ranking().reset_index(names="parameter").to_dict("records"),
             "pareto": self.pareto.to_dict("records"),
         }
+
+
+def _values(x: pd.Series) -> str:
+    v = np.unique(x.to_numpy(float))
+    text = ", ".join(f"{u:g}" for u in v[:8])
+    return text + (f", ... ({len(v)} values)" if len(v) > 8 else "")
+
+
+def _where(bad: pd.DataFrame, results: pd.DataFrame, inputs: list[str]) -> str:
+    """Where in the design space the designs of ``bad`` lie: the inputs whose failure rate
+    depends on their value (largest spread first); under the first, the values of the
+    others at each of its failing values."""
+    rel: list[tuple[float, str]] = []
+    for c in inputs:
+        rate = (bad[c].value_counts() / results[c].value_counts()).fillna(0.0)
+        if rate.max() - rate.min() > 1e-12:
+            rel.append((float(rate.max() - rate.min()), c))
+    if not rel:
+        return "at every value of every input"
+    cols = [c for _, c in sorted(rel, key=lambda t: -t[0])]
+    first, rest = cols[0], cols[1:]
+    if not rest:
+        return f"{first}: {_values(bad[first])}"
+    parts = []
+    for v, sub in bad.groupby(first):
+        here = results[results[first] == v]
+        others = [f"{c}: {_values(sub[c])}" for c in rest if sub[c].nunique() < here[c].nunique()]
+        parts.append(f"{first} = {v:g}" + (f" with {'; '.join(others)}" if others else ""))
+    return " | ".join(parts)
+
+
+def failure_table(results: pd.DataFrame, inputs: list[str]) -> pd.DataFrame:
+    """Designs that did not complete, by ``status`` and ``error``: ``count`` and ``where``
+    (the inputs the failure depends on and their failing values, see :func:`_where`)."""
+    cols = ["status", "error", "count", "where"]
+    if not len(results):
+        return pd.DataFrame(columns=cols)
+    bad = results[results["status"] != "completed"]
+    rows = []
+    for (status, error), grp in bad.groupby(["status", "error"], sort=False):
+        rows.append([status, error, len(grp), _where(grp, results, inputs)])
+    df = pd.DataFrame(rows, columns=cols)
+    return df.sort_values("count", ascending=False).reset_index(drop=True)
 
 
 def _resolve_param(name: str, inputs: list[str]) -> str:
@@ -187,7 +267,8 @@ def analyse(folder: str | Path, map_params: tuple[str, ...] | None = None) -> An
     """Analyse the sweep folder ``folder`` (see the module docstring)."""
     folder = Path(folder)
     meta = read_meta(folder)
-    res = read_results(folder)
+    bad: list[tuple[Path, str]] = []
+    res = read_results(folder, skipped=bad)
     from .spec import column_name
 
     inputs = [column_name(p) for p in meta.get("parameters", []) if column_name(p) in res]
@@ -235,6 +316,8 @@ def analyse(folder: str | Path, map_params: tuple[str, ...] | None = None) -> An
         sobol_s1=s1,
         status_counts={str(k): int(v) for k, v in counts.items()},
         meta=meta,
+        failures=failure_table(res, inputs),
+        skipped=[(str(p.relative_to(folder)), r) for p, r in bad],
     )
 
 
@@ -290,9 +373,9 @@ def plot_retention_map(a: Analysis) -> bytes | None:
                         color="w" if v < np.nanmax(tab.to_numpy()) * 0.6 else "k",
                     )
             ax.set_title(f"{how} over other parameters")
-            ax.set_xlabel(px)
-            ax.set_ylabel(py)
-            fig.colorbar(m, ax=ax, label=a.retention)
+            ax.set_xlabel(label(px))
+            ax.set_ylabel(label(py))
+            fig.colorbar(m, ax=ax, label=label(a.retention))
     else:
         for ax, how in zip(axes, ("samples", "triangulated"), strict=False):
             if how == "samples":
@@ -302,11 +385,11 @@ def plot_retention_map(a: Analysis) -> bytes | None:
                     m = ax.tricontourf(d[px], d[py], d[a.retention], levels=14, cmap="viridis")
                 except Exception:
                     m = ax.scatter(d[px], d[py], c=d[a.retention], s=12, cmap="viridis")
-            ax.set_xlabel(px)
-            ax.set_ylabel(py)
+            ax.set_xlabel(label(px))
+            ax.set_ylabel(label(py))
             ax.set_title(how)
-            fig.colorbar(m, ax=ax, label=a.retention)
-    fig.suptitle(f"{a.retention} over {_name(px)} x {_name(py)}")
+            fig.colorbar(m, ax=ax, label=label(a.retention))
+    fig.suptitle(f"{label(a.retention)} over {label(_name(px))} x {label(_name(py))}")
     return _fig_bytes(fig)
 
 
@@ -331,8 +414,8 @@ def plot_pareto(a: Analysis) -> bytes | None:
             ms=4,
             label="Pareto front",
         )
-    ax.set_xlabel(a.capacity)
-    ax.set_ylabel(a.retention)
+    ax.set_xlabel(label(a.capacity))
+    ax.set_ylabel(label(a.retention))
     ax.legend()
     ax.set_title("initial capacity vs retention")
     return _fig_bytes(fig)
@@ -357,8 +440,10 @@ def plot_sensitivity(a: Analysis) -> bytes | None:
     )
     ax = axes[0]
     m = ax.imshow(sp.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
-    ax.set_yticks(range(len(sp)), sp.index)
-    ax.set_xticks(range(sp.shape[1]), [_name(c) for c in sp.columns], rotation=60, ha="right")
+    ax.set_yticks(range(len(sp)), [label(str(i)) for i in sp.index])
+    ax.set_xticks(
+        range(sp.shape[1]), [label(_name(c)) for c in sp.columns], rotation=60, ha="right"
+    )
     for (i, j), v in np.ndenumerate(sp.to_numpy()):
         if np.isfinite(v):
             ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7)
@@ -370,25 +455,49 @@ def plot_sensitivity(a: Analysis) -> bytes | None:
         y = np.arange(len(r))[::-1]
         ax.barh(y + 0.2, r["spearman_rho"].abs().fillna(0), height=0.4, label="|Spearman rho|")
         ax.barh(y - 0.2, r["sobol_S1"].fillna(0), height=0.4, label="Sobol S1 (given data)")
-        ax.set_yticks(y, r.index)
+        ax.set_yticks(y, [label(str(i)) for i in r.index])
         ax.set_xlim(0, 1)
         ax.legend(fontsize=8)
-    ax.set_title(f"ranking on {_name(a.retention or '')}")
+    ax.set_title(f"ranking on {label(_name(a.retention or ''))}")
     return _fig_bytes(fig)
 
 
-def write_report(folder: str | Path, map_params: tuple[str, ...] | None = None) -> Path:
+def _stamp_html() -> str:
+    from ..stamp import run_stamp
+
+    st = run_stamp()
+    return (
+        f"<p class='stamp' id='stamp'>Made by sianode {html.escape(st['sianode_version'])} "
+        f"(git commit {html.escape(st['git_commit'])}) on {html.escape(st['date_utc'])}.</p>"
+    )
+
+
+def _table_html(df: pd.DataFrame, **kwargs: Any) -> str:
+    """A pandas table in a box that scrolls sideways instead of widening the page."""
+    return f"<div class='wide'>{df.to_html(**kwargs)}</div>"
+
+
+def write_report(
+    folder: str | Path,
+    map_params: tuple[str, ...] | None = None,
+    analysis: Analysis | None = None,
+) -> Path:
     """Write ``report/retention_map.png``, ``pareto.png``, ``sensitivity.png`` and a
     self-contained ``report/index.html`` (images embedded) into the sweep folder.
+
+    ``analysis``: an :func:`analyse` result of this folder to reuse (default: computed).
 
     Returns
     -------
     pathlib.Path
         Path of ``index.html``.
     """
-    a = analyse(folder, map_params)
+    a = analysis if analysis is not None else analyse(folder, map_params)
     rep = Path(folder) / "report"
-    rep.mkdir(exist_ok=True)
+    try:
+        rep.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise StoreWriteError(f"cannot create {rep}: {exc.strerror or exc}") from None
     images: list[tuple[str, bytes]] = []
     for name, fn in (
         ("retention_map", plot_retention_map),
@@ -402,15 +511,24 @@ def write_report(folder: str | Path, map_params: tuple[str, ...] | None = None) 
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
         f"<title>sianode sweep: {html.escape(str(a.meta.get('name', '')))}</title>",
-        "<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;}"
+        "<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}"
         "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px}"
-        "img{max-width:100%}</style></head><body>",
+        ".wide{max-width:100%;overflow-x:auto}td{overflow-wrap:anywhere}"
+        "img{max-width:100%}.stamp{color:#555;font-size:.85em}</style></head><body>",
         f"<h1>Sweep: {html.escape(str(a.meta.get('name', '')))}</h1>",
+        _stamp_html(),
         f"<p>{len(a.results)} of {a.meta.get('n_designs', '?')} designs in the folder; status: "
         + ", ".join(f"{html.escape(k)} {v}" for k, v in sorted(a.status_counts.items()))
         + ". Designs that died before the retention cycle count as retention 0; designs that "
         "could not start or were invalid are left out.</p>",
+        f"<p><b>{a.n_failed} of {len(a.results)} designs did not complete</b>"
+        + (" (reasons below).</p>" if a.n_failed else ".</p>"),
     ]
+    for part, reason in a.skipped:
+        parts.append(
+            f"<p><b>Unreadable results file left out:</b> {html.escape(part)} "
+            f"({html.escape(reason)}); a re-run of the sweep recomputes its designs.</p>"
+        )
     for note in a.meta.get("notes", []):
         parts.append(f"<p><i>{html.escape(str(note))}</i></p>")
     for name, png in images:
@@ -418,30 +536,25 @@ def write_report(folder: str | Path, map_params: tuple[str, ...] | None = None) 
         parts.append(f"<h2>{name.replace('_', ' ')}</h2><img src='data:image/png;base64,{b64}'>")
     r = a.ranking()
     if len(r):
-        parts.append(f"<h2>Sensitivity ranking on {html.escape(a.retention or '')}</h2>")
-        parts.append(r.to_html(float_format=lambda v: f"{v:.3f}"))
+        parts.append(f"<h2>Sensitivity ranking on {html.escape(label(a.retention or ''))}</h2>")
+        r = r.rename(
+            columns={"spearman_rho": "Spearman rho", "sobol_S1": "Sobol S1"},
+            index={_name(c): c for c in a.inputs},  # with units, for the labels
+        )
+        parts.append(_table_html(_labels(r), float_format=lambda v: f"{v:.3f}"))
     if not a.pareto.empty:
         parts.append("<h2>Pareto-optimal designs</h2>")
-        parts.append(a.pareto.to_html(index=False, float_format=lambda v: f"{v:.4g}"))
+        parts.append(_table_html(_labels(a.pareto), index=False, float_format=lambda v: f"{v:.4g}"))
     if a.retention and not a.usable.empty:
         top = a.usable.sort_values(a.retention, ascending=False).head(15)
         cols = ["design_id", *a.inputs, *a.outputs]
-        parts.append(f"<h2>Top designs by {html.escape(a.retention)}</h2>")
-        parts.append(top[cols].to_html(index=False, float_format=lambda v: f"{v:.4g}"))
-    failed = (
-        a.results[~a.results["status"].isin(("completed",) + _DIED)]
-        if len(a.results)
-        else a.results
-    )
-    if len(failed):
-        parts.append("<h2>Designs that did not run</h2>")
+        parts.append(f"<h2>Top designs by {html.escape(label(a.retention))}</h2>")
         parts.append(
-            failed.groupby(["status", "error"])
-            .size()
-            .rename("count")
-            .reset_index()
-            .to_html(index=False)
+            _table_html(_labels(top[cols]), index=False, float_format=lambda v: f"{v:.4g}")
         )
+    if len(a.failures):
+        parts.append(f"<h2>Designs that did not complete ({a.n_failed})</h2>")
+        parts.append(_table_html(a.failures, index=False))
     parts.append("</body></html>")
     path = rep / "index.html"
     atomic_write_bytes(path, "\n".join(parts).encode("utf-8"))

@@ -10,15 +10,21 @@ store as soon as it arrives. Engines:
 - ``processes``: a :class:`concurrent.futures.ProcessPoolExecutor`; each worker process
   builds its :class:`~sianode.sweep.runner.DesignRunner` once (pool initializer) and runs
   chunks single-threaded. A dead worker process breaks the pool: the pool is rebuilt and
-  the unfinished chunks are resubmitted (up to 3 times).
+  the unfinished chunks are resubmitted (up to 3 times). Workers end when the driver dies,
+  even by SIGKILL (:func:`_exit_with_parent`).
 - ``dask``: ``dask.distributed`` on a new :class:`~distributed.LocalCluster` or an existing
   scheduler (``scheduler="tcp://host:port"``). A worker plugin builds the runner once per
   worker (also on workers that join or are restarted later); tasks carry only design ids and
-  parameter values. A worker that dies has its tasks rescheduled by the scheduler.
+  parameter values. A worker that dies has its tasks rescheduled by the scheduler; with no
+  worker at all for ``worker_timeout`` seconds the driver stops (:class:`NoWorkersError`),
+  keeping every finished chunk.
 
 Failures of designs are data (rows with ``status`` and ``error``). Chunks lost to the
 infrastructure (a task that kills workers repeatedly, a pool that keeps breaking) are not
-written, are counted in the summary, and are computed by the next run.
+written, are counted in the summary, and are computed by the next run. A folder that
+cannot be written (full disk) stops the run with one line
+(:class:`~sianode.sweep.store.StoreWriteError`); what was written stays, and so does
+``sweep.json``, so the next run resumes.
 """
 
 from __future__ import annotations
@@ -34,12 +40,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
+from ..errors import CalculationError, ParameterError
+from .model import SweepSpec
 from .runner import Chunk, DesignRunner
-from .spec import SweepSpec, column_name
-from .store import SweepStore
+from .spec import column_name
+from .store import StoreWriteError, SweepStore, stored_calibration
 
-__all__ = ["ENGINES", "Progress", "SweepSummary", "run_sweep", "make_chunks"]
+__all__ = [
+    "ENGINES",
+    "NoWorkersError",
+    "Progress",
+    "SweepSummary",
+    "run_sweep",
+    "make_chunks",
+]
 
 ENGINES = ("batch", "processes", "dask")
 
@@ -145,10 +159,47 @@ def _iter_batch(
 _PROCESS_RUNNER: DesignRunner | None = None
 _PROCESS_THREADS = [1]
 
+#: How often a pool worker checks that its driver is still alive [s].
+PARENT_POLL_S = 0.5
 
-def _process_init(payload: dict[str, Any], threads: int) -> None:
-    """Pool initializer: build this worker process's runner once."""
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Make this worker process end when the driver process ``parent_pid`` dies.
+
+    Linux: ``prctl(PR_SET_PDEATHSIG, SIGKILL)``, delivered by the kernel when the parent
+    dies, even while this process is inside a long compiled call. Everywhere: a daemon
+    thread that polls :func:`os.getppid` (a dead parent's children are re-parented) and
+    exits. Without this, a worker blocked on the pool's call queue outlives a SIGKILLed
+    driver forever, since it holds that queue's write end itself.
+    """
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux"):
+        import contextlib
+        import ctypes
+        import signal
+
+        with contextlib.suppress(Exception):  # no libc / prctl: the watchdog remains
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != parent_pid:  # the driver died before the signal was armed
+        os._exit(1)
+
+    def watchdog() -> None:
+        while True:
+            if os.getppid() != parent_pid:
+                os._exit(1)
+            time.sleep(PARENT_POLL_S)
+
+    threading.Thread(target=watchdog, name="sianode-parent-watchdog", daemon=True).start()
+
+
+def _process_init(payload: dict[str, Any], threads: int, parent_pid: int | None = None) -> None:
+    """Pool initializer: tie this worker's life to the driver's, build its runner once."""
     global _PROCESS_RUNNER
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
     _PROCESS_RUNNER = DesignRunner(payload)
     _PROCESS_THREADS[0] = max(1, int(threads))
 
@@ -178,7 +229,7 @@ def _iter_processes(
             max_workers=n,
             mp_context=ctx,
             initializer=_process_init,
-            initargs=(payload, threads_per_worker),
+            initargs=(payload, threads_per_worker, os.getpid()),
         ) as pool:
             futs = {pool.submit(_process_run, ch): ch for ch in pending}
             broken = False
@@ -238,6 +289,18 @@ def _dask_run(key: str, chunk: Chunk) -> pd.DataFrame:
     return runner.run(chunk, threads=max(1, int(threads)))
 
 
+class NoWorkersError(CalculationError):
+    """The dask cluster had no worker for longer than the engine's ``worker_timeout``."""
+
+
+def _n_dask_workers(client: Any) -> int:
+    """Workers the scheduler knows now (0 if the scheduler cannot be asked)."""
+    try:
+        return len(client.nthreads())
+    except Exception:
+        return 0
+
+
 def _iter_dask(
     payload: dict[str, Any],
     chunks: list[Chunk],
@@ -246,6 +309,7 @@ def _iter_dask(
     scheduler: str | None = None,
     client: Any = None,
     on_client: Callable[[Any], None] | None = None,
+    worker_timeout: float = 60.0,
     **_: Any,
 ) -> Iterator[pd.DataFrame | Chunk]:
     from distributed import Client, LocalCluster, WorkerPlugin, as_completed
@@ -257,7 +321,11 @@ def _iter_dask(
     own_client = client is None
     if client is None:
         if scheduler:
-            client = Client(scheduler)
+            try:
+                client = Client(scheduler, timeout=f"{min(worker_timeout, 30.0)}s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise ParameterError(f"--scheduler {scheduler}: cannot connect ({why})") from None
         else:
             cluster = LocalCluster(
                 n_workers=workers or os.cpu_count() or 1,
@@ -276,16 +344,47 @@ def _iter_dask(
             client.submit(_dask_run, key, ch, pure=False, key=f"sweep-{key}-{token}-{i}"): ch
             for i, ch in enumerate(chunks)
         }
-        for fut in as_completed(list(futs)):
-            ch = futs[fut]
-            try:
-                df = fut.result()
-            except Exception:  # KilledWorker or an unexpected error: the chunk is lost
-                yield ch
+        ac = as_completed(list(futs))
+        idle_since: float | None = None
+        last_check = 0.0
+        while not ac.is_empty():
+            if ac.has_ready():
+                idle_since = None
+                for fut in ac.next_batch(block=False):
+                    ch = futs[fut]
+                    if fut.status not in ("finished", "error"):
+                        # its result was lost with a worker after it finished: the scheduler
+                        # recomputes it; wait for it again instead of blocking in result()
+                        ac.add(fut)
+                        continue
+                    try:
+                        df = fut.result(timeout=worker_timeout)
+                    except TimeoutError:  # lost between the check and the fetch
+                        ac.add(fut)
+                        continue
+                    except Exception:  # KilledWorker or an unexpected error: the chunk is lost
+                        fut.release()
+                        yield ch
+                        continue
+                    fut.release()
+                    yield df
                 continue
-            finally:
-                fut.release()
-            yield df
+            time.sleep(0.05)
+            now = time.monotonic()
+            if now - last_check < min(1.0, worker_timeout / 4):
+                continue
+            last_check = now
+            if _n_dask_workers(client) > 0:
+                idle_since = None
+            elif idle_since is None:
+                idle_since = now
+            elif now - idle_since > worker_timeout:
+                for fut in futs:
+                    fut.release()
+                raise NoWorkersError(
+                    f"dask: no worker in the cluster for {worker_timeout:g} s "
+                    f"(scheduler {client.scheduler.address})"
+                )
     finally:
         if own_client:
             client.close()
@@ -312,6 +411,8 @@ def run_sweep(
     progress: Callable[[Progress], None] | None = None,
     on_client: Callable[[Any], None] | None = None,
     limit: int | None = None,
+    worker_timeout: float = 60.0,
+    validate: bool = True,
 ) -> SweepSummary:
     """Run the designs of ``spec`` that are not yet in folder ``out``.
 
@@ -336,17 +437,42 @@ def run_sweep(
         Called with a :class:`Progress` after each chunk.
     limit : int, optional
         Run at most this many of the missing designs (for tests and benchmarks).
+    worker_timeout : float
+        Dask engine: stop after this long [s] with no worker in the cluster
+        (:class:`NoWorkersError`); finished chunks are kept and a re-run resumes.
+    validate : bool
+        Check the spec against its study before anything runs
+        (:func:`~sianode.sweep.validate.validate_spec`).
 
     Returns
     -------
     SweepSummary
+
+    Raises
+    ------
+    ParameterError
+        On a spec that fails validation (nothing is written) or a folder of another sweep.
+    StoreWriteError
+        When the folder cannot be written (disk full, read-only): finished chunks are kept,
+        no temporary file is left, and a re-run resumes.
+    NoWorkersError
+        When a dask cluster has no worker for ``worker_timeout`` seconds.
     """
     if engine not in ENGINES:
         raise ParameterError(f"--engine: one of {', '.join(ENGINES)}, got {engine!r}")
     if chunk_size is not None and chunk_size < 1:
         raise ParameterError("--chunk-size: must be >= 1")
+    if worker_timeout <= 0:
+        raise ParameterError("--worker-timeout: must be > 0 s")
+    if validate:
+        from .validate import validate_spec
+
+        validate_spec(spec)
     designs = spec.designs()
-    store = SweepStore.open(out, spec, designs)
+    from .calibrated import resolve_deferred
+
+    resolved, calibrated = resolve_deferred(spec, stored_calibration(out))
+    store = SweepStore.open(out, spec, designs, calibrated=calibrated)
     t0 = time.perf_counter()
     try:
         done = store.done_ids()
@@ -360,7 +486,7 @@ def run_sweep(
             else:
                 chunk_size = int(min(128, max(1, -(-len(todo) // (4 * n_work)))))
         chunks = make_chunks(todo, spec.parameter_names, chunk_size)
-        payload = spec.payload()
+        payload = spec.payload(resolved)
         total = len(todo)
         n_done = n_failed = n_lost = 0
         if chunks:
@@ -372,13 +498,20 @@ def run_sweep(
                 scheduler=scheduler,
                 client=client,
                 on_client=on_client,
+                worker_timeout=worker_timeout,
             )
             try:
                 for item in it:
                     if isinstance(item, Chunk):
                         n_lost += len(item)
                         continue
-                    store.write_chunk(item)
+                    try:
+                        store.write_chunk(item)
+                    except StoreWriteError as exc:
+                        raise StoreWriteError(
+                            f"{exc}; {len(done) + n_done} of {len(designs)} designs are saved "
+                            f"in {out}; make room and run the same command with --resume"
+                        ) from None
                     n_done += len(item)
                     n_failed += int((item["status"] != "completed").sum())
                     if progress is not None:
@@ -395,6 +528,11 @@ def run_sweep(
                                 left / rate if rate > 0 else float("nan"),
                             )
                         )
+            except NoWorkersError as exc:
+                raise NoWorkersError(
+                    f"{exc}; {len(done) + n_done} of {len(designs)} designs are saved in {out}; "
+                    "start workers and run the same command with --resume"
+                ) from None
             finally:
                 it.close()  # shuts down pools / clusters on errors and Ctrl-C
         wall = time.perf_counter() - t0

@@ -19,12 +19,14 @@ import numpy as np
 import pandas as pd
 
 from ..cell import CellParameters, ModelOptions, build_cell
+from ..columns import CYCLE
 from ..errors import SianodeError
 from ..protocol import DELITHIATE, LITHIATE, Protocol, Step, parse_protocol
 from ..simulation import kernel as K
 from ..simulation import simulate_batch
 from ..study import Study
-from .spec import PARAMETERS, OutputSpec, column_name
+from .model import OutputSpec
+from .spec import PARAMETERS, column_name
 
 #: The protocol language has capacity limits ("... or 1000 mAh/g") in this version.
 _NATIVE_CAPACITY = "capacity_mAh_g" in {f.name for f in dataclasses.fields(Step)}
@@ -109,7 +111,7 @@ class DesignRunner:
     Parameters
     ----------
     payload : dict
-        :meth:`sianode.sweep.spec.SweepSpec.payload`.
+        :meth:`sianode.sweep.model.SweepSpec.payload`.
     """
 
     def __init__(self, payload: dict[str, Any]) -> None:
@@ -211,7 +213,10 @@ class DesignRunner:
         )
         return Protocol(blocks=blocks, text=text)
 
-    def _steps(self, params: dict[str, float], cell: CellParameters) -> dict[str, np.ndarray]:
+    def protocol_steps(
+        self, params: dict[str, float], cell: CellParameters
+    ) -> dict[str, np.ndarray]:
+        """The design's protocol as the kernel's step arrays (cached per distinct protocol)."""
         p = self._split(params)["protocol"]
         key = (
             tuple(sorted(p.items())),
@@ -302,7 +307,7 @@ class DesignRunner:
             rows.append(row)
             try:
                 cell = self.cell_for(params)
-                st = self._steps(params, cell)
+                st = self.protocol_steps(params, cell)
             except (SianodeError, ValueError, ZeroDivisionError) as exc:
                 row["status"] = "invalid"
                 row["error"] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -368,7 +373,7 @@ def _raw_cycles(res: Any, j: int) -> np.ndarray:
     n = len(df)
     out = np.zeros((n, K.NCY))
     col = {name: i for i, name in enumerate(K.CYCLE_COLUMNS)}
-    out[:, col["cycle"]] = df["Cycle Count / 1"].to_numpy()
+    out[:, col["cycle"]] = df[CYCLE].to_numpy()
     out[:, col["lith_C"]] = df["Lithiation Capacity / Ah"].to_numpy() * 3600.0
     out[:, col["delith_C"]] = df["Delithiation Capacity / Ah"].to_numpy() * 3600.0
     out[:, col["thickness_change_max_m"]] = (

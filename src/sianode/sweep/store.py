@@ -2,7 +2,8 @@
 
 Layout of a sweep folder::
 
-    DIR/sweep.json            context fingerprint, spec name, design count (written first)
+    DIR/sweep.json            context fingerprint, spec name, design count, [meta] (written
+                              last, and only when it changes)
     DIR/spec.toml             copy of the spec
     DIR/designs.parquet       every design: id, index, parameter values
     DIR/results/part-*.parquet  one file per finished chunk (inputs, outputs, status, error)
@@ -14,27 +15,46 @@ Only the driver writes, under an exclusive lock on ``DIR/.lock`` (released by th
 the process dies), so designs are never written twice. Re-running the same spec into the
 same folder computes only designs whose id is in no part file; a folder made with a
 different context (study, material, fixed values, options, protocol, outputs) is refused.
+
+A write that fails (full disk, read-only folder) raises :class:`StoreWriteError`, one line
+naming the file and the reason, after removing its temporary file; what was written before
+stays valid. A part file damaged by something else is skipped (and named) by
+:func:`read_results`, and moved to ``results/corrupt/`` and recomputed by the next run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import time
 import uuid
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..errors import ParameterError, ParsingError
-from .spec import SweepSpec
+from ..errors import ParameterError, ParsingError, SianodeError
+from .model import SweepSpec
 
-__all__ = ["SweepStore", "read_results", "atomic_write_bytes"]
+__all__ = [
+    "SweepStore",
+    "StoreWriteError",
+    "read_results",
+    "read_meta",
+    "atomic_write_bytes",
+    "stored_calibration",
+]
+
+
+class StoreWriteError(SianodeError):
+    """The sweep folder cannot be written (disk full, read-only, no permission)."""
 
 
 def _fsync_dir(path: Path) -> None:
@@ -46,26 +66,59 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temporary file, fsync, :func:`os.replace`)."""
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write ``path`` atomically: a hidden temporary file beside it, fsync, :func:`os.replace`.
+
+    On any write error the temporary file is removed and ``path`` is left as it was.
+
+    Raises
+    ------
+    StoreWriteError
+        One line naming the file and the reason (e.g. "No space left on device").
+    """
     tmp = path.parent / f".tmp-{uuid.uuid4().hex}-{path.name}"
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except (OSError, pa.ArrowException) as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise StoreWriteError(f"cannot write {path}: {_why(exc)}") from None
     _fsync_dir(path.parent)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`_atomic_write`)."""
+    _atomic_write(Path(path), lambda fh: fh.write(data))
 
 
 def _atomic_parquet(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.parent / f".tmp-{uuid.uuid4().hex}.parquet"
     table = pa.Table.from_pandas(df, preserve_index=False)
-    with open(tmp, "wb") as fh:
-        pq.write_table(table, fh, compression="zstd")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    _atomic_write(path, lambda fh: pq.write_table(table, fh, compression="zstd"))
+
+
+def _designs_digest(designs: pd.DataFrame) -> str:
+    ids = ",".join(designs["design_id"].astype(str))
+    return hashlib.sha1(ids.encode()).hexdigest()[:16]
+
+
+def stored_calibration(root: str | Path) -> dict[str, Any]:
+    """The ``"calibrated"`` record of an existing sweep folder (empty if none)."""
+    try:
+        meta = json.loads((Path(root) / "sweep.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    rec = meta.get("calibrated") if isinstance(meta, dict) else None
+    return rec if isinstance(rec, dict) else {}
 
 
 @dataclass
@@ -84,47 +137,72 @@ class SweepStore:
         return self.root / "results"
 
     @classmethod
-    def open(cls, root: str | Path, spec: SweepSpec, designs: pd.DataFrame) -> SweepStore:
+    def open(
+        cls,
+        root: str | Path,
+        spec: SweepSpec,
+        designs: pd.DataFrame,
+        calibrated: dict[str, Any] | None = None,
+    ) -> SweepStore:
         """Open (or create) the sweep folder ``root`` for ``spec``.
+
+        Leftover temporary files are removed first. ``sweep.json`` marks a complete folder:
+        it is written last, and only when its content changes (a resumed run on a full
+        disk neither needs space for it nor can lose it).
 
         Raises
         ------
         ParameterError
             If the folder holds a sweep made with a different context, or another process
             is writing to it.
+        StoreWriteError
+            If the folder cannot be created or written.
         """
         root = Path(root)
-        root.mkdir(parents=True, exist_ok=True)
-        (root / "results").mkdir(exist_ok=True)
+        try:
+            (root / "results").mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreWriteError(f"cannot create the sweep folder {root}: {_why(exc)}") from None
         store = cls(root=root, fingerprint=spec.fingerprint())
         store._lock()
         try:
+            store.clean_tmp()
             meta_path = root / "sweep.json"
+            old: dict[str, Any] = {}
             if meta_path.exists():
                 try:
-                    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                    old = json.loads(meta_path.read_text(encoding="utf-8"))
                 except (OSError, json.JSONDecodeError) as exc:
                     raise ParsingError(f"{meta_path}: unreadable sweep metadata ({exc})") from None
-                if meta.get("fingerprint") != store.fingerprint:
+                if old.get("fingerprint") != store.fingerprint:
                     raise ParameterError(
                         f"--out {root}: holds a sweep with a different context (study, material, "
                         "fixed values, options, protocol or outputs); use a new folder"
                     )
+            digest = _designs_digest(designs)
             meta = {
                 "fingerprint": store.fingerprint,
                 "name": spec.name,
                 "n_designs": int(len(designs)),
+                "designs_digest": digest,
                 "parameters": spec.parameter_names,
                 "outputs": spec.outputs.columns(),
-                "context": spec.context(),
+                "context": json.loads(json.dumps(spec.context(), default=str)),
                 "notes": spec.notes,
-                "updated": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "meta": json.loads(json.dumps(spec.meta, default=str)),
+                "calibrated": calibrated or {},
             }
-            atomic_write_bytes(meta_path, json.dumps(meta, indent=2, default=str).encode())
-            if spec.source_text:
-                atomic_write_bytes(root / "spec.toml", spec.source_text.encode())
-            _atomic_parquet(designs, root / "designs.parquet")
-            store.clean_tmp()
+            same = {k: v for k, v in old.items() if k != "updated"} == meta
+            if not same or not (root / "designs.parquet").exists():
+                _atomic_parquet(designs, root / "designs.parquet")
+            spec_path = root / "spec.toml"
+            if spec.source_text and (
+                not spec_path.exists() or spec_path.read_bytes() != spec.source_text.encode()
+            ):
+                atomic_write_bytes(spec_path, spec.source_text.encode())
+            if not same:
+                meta["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+                atomic_write_bytes(meta_path, json.dumps(meta, indent=2, default=str).encode())
         except BaseException:
             store.close()
             raise
@@ -135,7 +213,10 @@ class SweepStore:
             import fcntl
         except ImportError:  # pragma: no cover - not POSIX: no folder lock
             return
-        fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreWriteError(f"cannot write {self.root / '.lock'}: {_why(exc)}") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -201,11 +282,14 @@ class SweepStore:
         return read_results(self.root)
 
 
-def read_results(root: str | Path) -> pd.DataFrame:
+def read_results(root: str | Path, skipped: list[tuple[Path, str]] | None = None) -> pd.DataFrame:
     """Read a sweep folder's results: one row per design, ordered by ``design_index``.
 
     Rows are de-duplicated by ``design_id`` defensively (the store never writes a design
-    twice).
+    twice). A part file that cannot be read (truncated or damaged by something other than
+    sianode) is skipped, not fatal: it is appended to ``skipped`` as ``(path, reason)`` when
+    a list is given, else reported with :func:`warnings.warn`. Its designs are recomputed by
+    the next run into the folder.
 
     Raises
     ------
@@ -216,9 +300,18 @@ def read_results(root: str | Path) -> pd.DataFrame:
     parts = sorted((root / "results").glob("part-*.parquet"))
     if not (root / "sweep.json").exists():
         raise ParsingError(f"{root}: not a sweep folder (no sweep.json)")
-    if not parts:
+    frames = []
+    for p in parts:
+        try:
+            frames.append(pq.read_table(p).to_pandas())
+        except (OSError, pa.ArrowException) as exc:
+            reason = _why(exc)
+            if skipped is None:
+                warnings.warn(f"{p}: unreadable results part skipped ({reason})", stacklevel=2)
+            else:
+                skipped.append((p, reason))
+    if not frames:
         return pd.DataFrame(columns=["design_id", "design_index", "status", "error"])
-    frames = [pq.read_table(p).to_pandas() for p in parts]
     df = pd.concat(frames, ignore_index=True)
     df = df.drop_duplicates("design_id", keep="first")
     return df.sort_values("design_index").reset_index(drop=True)

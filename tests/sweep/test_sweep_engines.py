@@ -145,6 +145,10 @@ def test_resume_computes_only_missing(small_spec, tmp_path):
 
 
 def test_failures_are_data(tmp_path):
+    """Designs the runner cannot build are rows with their reason, never exceptions. The CLI
+    refuses such values before running (validate_spec, tests/sweep/test_validation.py); the
+    runner's own isolation is checked here with validation off and a value put into the
+    parsed table directly, as a notebook user could."""
     spec = parse_spec(
         """
 [sweep]
@@ -155,10 +159,11 @@ beta = 0.005
 [table]
 columns = ["conductivity", "particle_radius", "porosity"]
 units = {conductivity = "mS/cm", particle_radius = "um"}
-rows = [[0.2, 1.0, 0.0], [-1.0, 1.0, 0.0], [0.2, 1.0, 1.5], [1e-6, 1.0, 0.0]]
+rows = [[0.2, 1.0, 0.0], [-1.0, 1.0, 0.0], [0.2, 1.0, 0.5], [1e-6, 1.0, 0.0]]
 """
     )
-    s = run_sweep(spec, tmp_path / "f", chunk_size=10)
+    spec.table.loc[2, "porosity"] = 1.5
+    s = run_sweep(spec, tmp_path / "f", chunk_size=10, validate=False)
     res = read_results(tmp_path / "f")
     assert len(res) == 4 and s.complete
     st = dict(zip(res["design_index"], res["status"], strict=True))

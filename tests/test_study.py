@@ -1,0 +1,79 @@
+"""Strict study files: an unknown key in a known section is an error naming the key and the
+closest valid one (issue 16); free-form notes live in ``[metadata]``."""
+
+from __future__ import annotations
+
+import pytest
+
+from sianode.cli import main
+from sianode.errors import ParameterError
+from sianode.study import STUDY_SCHEMA, load_study, reference_study_path
+
+
+def _variant(tmp_path, old: str, new: str, name: str = "study.toml"):
+    text = reference_study_path().read_text()
+    assert old in text
+    path = tmp_path / name
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def test_bundled_study_is_valid():
+    assert load_study().name.startswith("np-Si vs dense Si")
+
+
+def test_misspelt_material_key_names_the_closest(tmp_path):
+    # the reference study's first oxide_thickness line sits in [materials.nanoporous]
+    path = _variant(tmp_path, 'oxide_thickness = "0.5 nm"', 'oxide_thicknes = "0.5 nm"')
+    with pytest.raises(ParameterError) as err:
+        load_study(path)
+    msg = str(err.value)
+    assert "'oxide_thicknes'" in msg and "[materials.nanoporous]" in msg
+    assert "did you mean 'oxide_thickness'" in msg
+    assert "\n" not in msg
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "section", "closest"),
+    [
+        ('pellet_diameter = "10 mm"', 'pellet_diametre = "10 mm"', "[cell]", "pellet_diameter"),
+        ("[protocol]", "[protocl]", "the top level", "protocol"),
+        ('instrument = "BTS', 'instrumnt = "BTS', "[protocol]", "instrument"),
+        ("retention_cycle = 50", "retention_cycles = 50", "[reported.dense]", "retention_cycle"),
+        ('hcl_concentration = "1', 'hcl_concentraton = "1', "[synthesis]", "hcl_concentration"),
+    ],
+)
+def test_unknown_keys_in_every_known_section(tmp_path, old, new, section, closest):
+    path = _variant(tmp_path, old, new)
+    with pytest.raises(
+        ParameterError, match=rf"in \[?{section.strip('[]')}\]?; did you mean '{closest}'"
+    ):
+        load_study(path)
+
+
+def test_no_close_key_lists_the_valid_ones(tmp_path):
+    path = _variant(tmp_path, "[cell]\n", "[cell]\nzzz = 1\n")
+    with pytest.raises(ParameterError, match="valid keys: .*capacity_basis"):
+        load_study(path)
+
+
+def test_metadata_section_is_free_form(tmp_path):
+    text = reference_study_path().read_text()
+    path = tmp_path / "study.toml"
+    path.write_text(text + '\n[metadata]\noperator = "A. N. Other"\n[metadata.run]\nid = 3\n')
+    study = load_study(path)
+    assert study.raw["metadata"]["run"]["id"] == 3
+
+
+def test_free_tables_accept_any_name(tmp_path):
+    # reagent and composition names are checked by the calculators that read them
+    path = _variant(tmp_path, "AB = 0.09", "AB = 0.08\nPVDF = 0.01")
+    assert load_study(path).section("cell.composition")["PVDF"] == 0.01
+    assert STUDY_SCHEMA["cell.composition"] is None
+
+
+def test_command_line_exit_2_one_line(tmp_path, capsys):
+    path = _variant(tmp_path, 'oxide_thickness = "0.5 nm"', 'oxide_thicknes = "0.5 nm"')
+    assert main(["design", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "did you mean 'oxide_thickness'" in err
