@@ -83,6 +83,7 @@ from .stepping import (
     next_step_limit,
     open_bracket,
     si_full_or_empty,
+    si_lithiation_charge,
     with_room,
 )
 
@@ -217,8 +218,8 @@ def run_kernel(
                 n_cyc += 1
                 if progress.size > 0:
                     progress[0] = n_cyc
-                # Si charge only: a cell whose Si never lithiated is not "dead" (physics.md 8.2)
-                first_lith, died = capacity_died(acc.lith_C - acc.side_C, first_lith, dead_fraction)
+                si_charge = si_lithiation_charge(acc)
+                first_lith, died = capacity_died(si_charge, first_lith, dead_fraction)
                 if died:
                     status = CAPACITY_ZERO
                     break
