@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .columns import CURRENT, CYCLE, TIME, VOLTAGE
+
 __all__ = ["MeasuredCell", "read_measured_cell"]
 
 
@@ -56,17 +58,15 @@ def read_measured_cell(
     tables, recorded = [], []
     for f in files:
         data, _meta = read(f)
-        recorded.append(
-            protocol_from_data(data["Test Time / s"], data["Current / A"], data["Voltage / V"])
-        )
+        recorded.append(protocol_from_data(data[TIME], data[CURRENT], data[VOLTAGE]))
         tables.append(
             cycle_table(data, role="anode", active_mass_g=active_mass_g, area_cm2=area_cm2)
         )
     measured = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
     if len(tables) > 1:
-        measured["Cycle Count / 1"] = range(1, len(measured) + 1)
+        measured[CYCLE] = range(1, len(measured) + 1)
     if max_cycles is not None:
-        measured = measured[measured["Cycle Count / 1"] <= max_cycles]
+        measured = measured[measured[CYCLE] <= max_cycles]
     return MeasuredCell(
         cycles=measured, protocol="\n".join(recorded), files=[str(f) for f in files]
     )

@@ -63,7 +63,7 @@ STUDY_SCHEMA: dict[str, frozenset[str] | None] = {
             "files",
         }
     ),
-    "materials.*.files": frozenset({"xrd", "raman", "sorption"}),
+    "materials.*.files": frozenset({"xrd", "raman", "sorption", "tem", "sem"}),
     "cell": frozenset(
         {
             "composite_mass",

@@ -1,9 +1,11 @@
 """The cell restructuring keeps ``sianode reproduce``'s numbers (issue 15: 1e-9 relative).
 
 ``tests/data/reproduce_baseline.json`` holds the numbers of ``summary.json`` from
-``sianode reproduce`` on main before the restructuring (commit ebfffa0; its ``_source``
-says what is left out and why). They are recomputed here through the same Python API the
-report uses, without the figures and Parquet files.
+``sianode reproduce``: first those of main before the restructuring (commit ebfffa0), which
+showed the restructuring changed nothing; the model's numbers were rewritten once, after the
+physics corrections of issue 14 (its ``_source`` says what and what is left out). They are
+recomputed here through the same Python API the report uses, without the figures and
+Parquet files, and guard later restructuring.
 """
 
 from __future__ import annotations

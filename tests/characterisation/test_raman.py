@@ -94,3 +94,29 @@ def test_bad_inputs(tmp_path):
         raman.analyse_raman(far)
     with pytest.raises(ParameterError):
         raman.confinement_lineshape(np.array([500.0]), -1.0)
+
+
+def test_gauss_legendre_runs_on_one_blas_thread(monkeypatch):
+    # issue 17: leggauss's eigenproblem on OpenBLAS's threads cost 1.3 s CPU on the busy 2-core
+    # machine for one confinement inversion (0.05 s on one thread); the nodes are identical
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from sianode.characterisation import raman
+
+    seen = []
+    real = np.polynomial.legendre.leggauss
+
+    def spy(n):
+        seen.append(
+            [d["num_threads"] for d in threadpoolctl.threadpool_info() if d["user_api"] == "blas"]
+        )
+        return real(n)
+
+    monkeypatch.setattr(np.polynomial.legendre, "leggauss", spy)
+    raman._gauss_legendre.cache_clear()
+    try:
+        t, w = raman._gauss_legendre(137)
+    finally:
+        raman._gauss_legendre.cache_clear()
+    assert seen and all(n == 1 for n in seen[0])
+    t0, w0 = real(137)
+    assert np.array_equal(t, t0) and np.array_equal(w, w0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from sianode.characterisation.material import build_material, read_material
@@ -113,3 +114,23 @@ def test_study_files_list_a_sem_micrograph(micro, sem, tmp_path):
     assert "median area-equivalent radius" in d["particle_radius"]["method"]
     cell, _ = cell_from_study(study, "nanoporous")
     assert cell.particle_radius == pytest.approx(d["particle_radius"]["value"] * 1e-6)
+
+
+def test_band_prior_from_the_measured_distribution(sem):
+    from sianode.microscopy.record import measured_radius_priors
+    from sianode.uncertainty.priors import load_priors
+
+    mat = build_material("np-Si", sem=sem)
+    table = load_priors()
+    pri = measured_radius_priors(table, mat, "nanoporous")
+    radius = [p for p in pri if p.key == "particle_radius"]
+    # the dense one stays the table's estimate; the nanoporous one is the measured lognormal
+    assert {p.materials for p in radius} == {("dense",), ("nanoporous",)}
+    new = next(p for p in radius if p.materials == ("nanoporous",))
+    assert new.distribution == "lognormal"
+    q = new.ppf(np.array([0.1, 0.9]))
+    p10, p90 = mat.get("particle_radius_p10") * 1e-6, mat.get("particle_radius_p90") * 1e-6
+    assert q == pytest.approx([p10, p90], rel=1e-6)
+    assert len(pri) == len(table)
+    with pytest.raises(ParameterError, match="no particle_radius_p10"):
+        measured_radius_priors(table, build_material("typed"), "nanoporous")

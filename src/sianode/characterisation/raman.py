@@ -186,7 +186,20 @@ _DISPERSIONS = {"tubino": _tubino, "quadratic": _quadratic}
 
 @functools.lru_cache(maxsize=8)
 def _gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.polynomial.legendre.leggauss(n)
+    """Gauss-Legendre nodes and weights on [-1, 1] (numpy's ``leggauss``).
+
+    ``leggauss`` solves an n x n symmetric eigenvalue problem (n = 64-500 here). With
+    OpenBLAS's threads on a busy 2-core machine the seven calls of one confinement inversion
+    took 5.4 s wall / 1.3 s CPU, against 0.2 s / 0.05 s on one thread, with bit-identical
+    nodes and weights (issue 17; tests/characterisation/test_raman.py). So BLAS is held to one
+    thread for the call when threadpoolctl is installed.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with the 'char' extra
+        return np.polynomial.legendre.leggauss(n)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return np.polynomial.legendre.leggauss(n)
 
 
 def confinement_lineshape(

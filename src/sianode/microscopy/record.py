@@ -18,12 +18,13 @@ rule as the record's other size check). The keys' canonical units are in
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 from ..errors import ParameterError
 
-__all__ = ["add_micrograph_values", "microscopy_checks"]
+__all__ = ["add_micrograph_values", "measured_radius_priors", "microscopy_checks"]
 
 
 def _result(item: Any, what: str, **kw: Any) -> Any:
@@ -170,3 +171,91 @@ def microscopy_checks(mat: Any) -> list[Any]:
             )
         )
     return out
+
+
+_Z90 = 1.2815515655446004  # standard normal 90 % quantile
+_Z975 = 1.959963984540054  # standard normal 97.5 % quantile
+
+
+def measured_radius_priors(priors: list[Any], record: Any, material: str) -> list[Any]:
+    """The band's priors with ``material``'s particle radius taken from a measured distribution.
+
+    The table's ``particle_radius`` prior for ``material`` (``data/priors.toml``, an
+    estimate) is replaced by a lognormal whose 10 and 90 % quantiles are the record's
+    ``particle_radius_p10`` and ``particle_radius_p90`` (from a micrograph,
+    :func:`add_micrograph_values`). The model takes one representative radius; the spread
+    of the measured particles bounds where that representative value can lie (number- vs
+    volume-weighted means differ by about that much), so this is a wide, honest prior.
+    Use: ``prediction_band(study, priors=measured_radius_priors(load_priors(), "m.json",
+    "nanoporous"))``.
+
+    Parameters
+    ----------
+    priors : list of Prior
+        E.g. :func:`sianode.uncertainty.priors.load_priors`.
+    record : path, dict or Material
+        A material record with ``particle_radius_p10`` and ``particle_radius_p90``.
+    material : str
+        The study material the record describes.
+
+    Raises
+    ------
+    ParameterError
+        If the record has no measured distribution, or a ``particle_radius`` prior applies
+        to every material (it cannot be replaced for one).
+    """
+    from dataclasses import replace
+
+    from ..cell.materials import material_record
+    from ..units import to_unit
+
+    rec, origin = material_record(record)
+    vals = rec["values"]
+    for k in ("particle_radius_p10", "particle_radius_p90"):
+        if k not in vals:
+            raise ParameterError(
+                f"{origin}: no {k}; build the record with a micrograph (material build --sem)"
+            )
+
+    def metres(k: str) -> float:
+        e = vals[k]
+        return to_unit(f"{float(e['value'])!r} {e.get('unit', 'um')}", "m", f"{origin}: {k}")
+
+    lo, hi = metres("particle_radius_p10"), metres("particle_radius_p90")
+    if not 0 < lo < hi:
+        raise ParameterError(f"{origin}: particle_radius_p10 must be below p90 and positive")
+    mu = 0.5 * (math.log(lo) + math.log(hi))
+    s = (math.log(hi) - math.log(lo)) / (2 * _Z90)
+    low95, high95 = math.exp(mu - _Z975 * s), math.exp(mu + _Z975 * s)
+    keep = []
+    template = None
+    for p in priors:
+        if p.key == "particle_radius" and p.applies_to(material):
+            if not p.materials:
+                raise ParameterError(
+                    f"prior {p.name!r} sets particle_radius for every material; give it "
+                    "'materials' to replace it for one"
+                )
+            template = p
+            if p.materials != (material,):  # still applies to the others
+                keep.append(replace(p, materials=tuple(m for m in p.materials if m != material)))
+            continue
+        keep.append(p)
+    src = str(vals["particle_radius_p10"].get("source", origin))
+    from ..uncertainty.priors import Prior
+
+    new = Prior(
+        name=f"{material} particle radius (measured)",
+        key="particle_radius",
+        distribution="lognormal",
+        low=low95,
+        high=high95,
+        unit="um",
+        si_unit="m",
+        source=f"{src}: p10-p90 {lo * 1e6:.3g}-{hi * 1e6:.3g} um",
+        note="lognormal through the measured 10 and 90 % radii"
+        + (f"; replaces {template.name!r}" if template is not None else ""),
+        materials=(material,),
+        table_range=(low95 * 1e6, high95 * 1e6),
+    )
+    return keep + [new]
