@@ -83,7 +83,6 @@ from .stepping import (
     next_step_limit,
     open_bracket,
     si_full_or_empty,
-    si_lithiation_charge,
     with_room,
 )
 
@@ -218,8 +217,10 @@ def run_kernel(
                 n_cyc += 1
                 if progress.size > 0:
                     progress[0] = n_cyc
-                si_charge = si_lithiation_charge(acc)
-                first_lith, died = capacity_died(si_charge, first_lith, dead_fraction)
+                # Si charge only: a cell whose Si never lithiated is not "dead" (physics.md 8.2)
+                first_lith, died = capacity_died(
+                    acc.lith_C - acc.side_C, first_lith, dead_fraction, FARADAY * n_si * xmax
+                )
                 if died:
                     status = CAPACITY_ZERO
                     break

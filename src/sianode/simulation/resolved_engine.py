@@ -200,7 +200,9 @@ def run_resolved(
             cyc[n_cyc] = acc
             n_cyc += 1
             if k < n_steps:
-                first_lith, died = stepping.capacity_died(acc.lith_C, first_lith, dead_fraction)
+                first_lith, died = stepping.capacity_died(
+                    acc.lith_C - acc.side_C, first_lith, dead_fraction, layout.FARADAY * n_si * xmax
+                )
                 if died:
                     status = layout.CAPACITY_ZERO
                     break

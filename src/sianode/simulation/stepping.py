@@ -89,20 +89,16 @@ def next_step_limit(dt, dV, dv_max, direction, at_rest):
 
 
 @compiled(inline=True)
-def si_lithiation_charge(acc):
-    """Charge a cycle put into Si [C]: lithiation charge minus side-reaction charge, with
-    round-off (below 1e-9 of the lithiation charge) taken as zero: a cell whose Si never
-    lithiated is not "dead" (physics.md 8.2)."""
-    si = acc.lith_C - acc.side_C
-    return si if si > 1e-9 * acc.lith_C else 0.0
-
-
-@compiled(inline=True)
-def capacity_died(lith_C, first_lith, dead_fraction):
-    """Track the first cycle's lithiation charge [C] and tell whether a cycle's charge
-    ``lith_C`` fell below ``dead_fraction`` of it. Returns (first_lith, died)."""
+def capacity_died(lith_C, first_lith, dead_fraction, full_C):
+    """Track the first cycle's lithiation charge into Si [C] and tell whether a cycle's
+    charge ``lith_C`` fell below ``dead_fraction`` of it. A cell whose first cycle took less
+    than ``dead_fraction`` of its Si's full charge ``full_C`` [C] never came alive (its
+    losses exceed the voltage window, physics.md 8.2): it is not called dead and runs its
+    protocol. Returns (first_lith, died)."""
     if first_lith < 0.0:
         return lith_C, False
+    if first_lith < dead_fraction * full_C:
+        return first_lith, False
     return first_lith, lith_C < dead_fraction * first_lith
 
 
