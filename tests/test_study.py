@@ -77,3 +77,28 @@ def test_command_line_exit_2_one_line(tmp_path, capsys):
     assert main(["design", str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "did you mean 'oxide_thickness'" in err
+
+
+def test_schema_lists_every_measurement_kind_the_cell_reads():
+    from sianode.cell.materials import MEASUREMENT_KINDS
+
+    assert STUDY_SCHEMA["materials.*.files"] == frozenset(MEASUREMENT_KINDS)
+
+
+def test_schema_knows_every_key_the_docs_list():
+    """docs/study-schema.md and STUDY_SCHEMA agree: a key documented there is accepted."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[1] / "docs" / "study-schema.md").read_text()
+    section, missing = None, []
+    for line in doc.splitlines():
+        m = re.match(r"^#+ `\[(.+?)\]`", line)
+        if m:
+            section = m.group(1).replace("<name>", "*").replace("<material>", "*")
+            continue
+        m = re.match(r"^\| `([a-z_0-9]+)` \|", line)
+        if m and section in STUDY_SCHEMA and STUDY_SCHEMA[section] is not None:
+            if m.group(1) not in STUDY_SCHEMA[section]:
+                missing.append(f"[{section}] {m.group(1)}")
+    assert missing == []

@@ -63,6 +63,7 @@ STUDY_SCHEMA: dict[str, frozenset[str] | None] = {
             "files",
         }
     ),
+    # the measurement kinds sianode.cell.materials analyses (MEASUREMENT_KINDS)
     "materials.*.files": frozenset({"xrd", "raman", "sorption", "tem", "sem"}),
     "cell": frozenset(
         {

@@ -1,7 +1,7 @@
 """Reference outputs of the three simulation engines, for the regression test.
 
 ``python tests/simulation/engine_reference.py --write`` stores them in
-``tests/data/engine_reference.npz``; :mod:`tests.simulation.test_engine_reference` recomputes
+``tests/data/engine_reference.npz``; tests/simulation/test_engine_agreement.py recomputes
 them and compares. The file was first written by the code before the particle solver was
 unified (commit ebfffa0, the engines as separate copies), which showed the refactoring left
 every number unchanged; it was rewritten once, by the commit that made the physics

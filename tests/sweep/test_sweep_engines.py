@@ -159,20 +159,36 @@ beta = 0.005
 [table]
 columns = ["conductivity", "particle_radius", "porosity"]
 units = {conductivity = "mS/cm", particle_radius = "um"}
-rows = [[0.2, 1.0, 0.0], [-1.0, 1.0, 0.0], [0.2, 1.0, 0.5], [1e-6, 1.0, 0.0]]
+rows = [[0.2, 1.0, 0.0], [-1.0, 1.0, 0.0], [0.2, 1.0, 0.5]]
 """
     )
     spec.table.loc[2, "porosity"] = 1.5
     s = run_sweep(spec, tmp_path / "f", chunk_size=10, validate=False)
     res = read_results(tmp_path / "f")
-    assert len(res) == 4 and s.complete
+    assert len(res) == 3 and s.complete
     st = dict(zip(res["design_index"], res["status"], strict=True))
     assert st[0] == "completed"
     assert st[1] == "invalid" and "conductivity" in res.loc[1, "error"]
     assert st[2] == "invalid" and "porosity" in res.loc[2, "error"]
-    assert st[3] == "cannot_start" and res.loc[3, "error"]
     assert res.loc[0, "error"] == ""
     assert np.isnan(res.loc[1, "retention_c4 / 1"])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="simulator on main 62f1675: a cell that passes no charge (conductivity 1e-6 "
+    "mS/cm) reports status 'completed' with 0 mAh/g; at ebfffa0 it was 'cannot_start'",
+)
+def test_a_cell_that_passes_no_charge_is_not_completed(tmp_path):
+    spec = parse_spec(
+        "[sweep]\nmaterial = 'dense'\ncycles = 3\n[fixed]\nbeta = 0.005\n"
+        "[parameters.conductivity]\nvalues = ['1e-6 mS/cm', '0.2 mS/cm']\n"
+    )
+    run_sweep(spec, tmp_path / "z")
+    res = read_results(tmp_path / "z").set_index("conductivity / mS/cm")
+    assert res.loc[0.2, "status"] == "completed"
+    assert res.loc[1e-6, "lithiation_capacity_c1 / mAh/g"] == 0.0
+    assert res.loc[1e-6, "status"] == "cannot_start"
 
 
 @pytest.mark.slow

@@ -113,7 +113,7 @@ def test_failed_calibrations_are_counted_with_reasons(study, caplog):
     assert res.failed == sum(1 for r in res.reasons if r)
     reasons = res.failure_reasons()
     assert sum(reasons.values()) == res.failed
-    assert any("could not start" in r for r in reasons)
+    assert all(r.startswith(("calibration: ", "prediction: ")) for r in reasons)
     # the low-conductivity samples are the failed ones (a monotone cause)
     assert sigma[~res.ok].max() < sigma[res.ok].min()
     s = res.to_summary()
@@ -149,3 +149,19 @@ def test_no_beta_reaches_the_target_when_damage_cannot_act(study):
     assert list(res.failure_reasons()) == ["calibration: no beta up to 10 reaches the target"]
     q = res.to_summary()["nanoporous"]
     assert q["band_failed_fraction"] == 1.0 and np.isnan(q["retention_pct"])
+
+
+def test_a_value_the_study_sets_is_held_not_sampled(study, caplog):
+    """A study's [parameters] table gives k0: its prior is not sampled (logged, listed)."""
+    raw = copy.deepcopy(study.raw)
+    raw["parameters"] = {"k0": "2 A/m2"}
+    typed = Study(raw=raw, path=study.path)
+    priors = [
+        Prior("k0", "k0", "loguniform", 0.1, 3.0, "A/m^2", "A/m^2", "estimate"),
+        Prior("m", "damage_exponent", "uniform", 1.5, 3.0, "1", "1", "estimate"),
+    ]
+    with caplog.at_level(logging.WARNING):
+        res = prediction_band(typed, priors, n_samples=3, cache=False, rank=False)
+    assert res.labels == ["damage_exponent"]
+    assert res.to_summary()["band"]["held_by_study"] == ["k0"]
+    assert "held at the study's value" in caplog.text

@@ -274,14 +274,15 @@ def _outcome(
 
 
 def dead_cell_text(cycles: pd.DataFrame, dead_fraction: float) -> str:
-    """Status of a run stopped at end of life: which cycle, the charge it put into Si
-    (lithiation minus side reactions) against cycle 1's, and the threshold."""
-    si = (cycles["Lithiation Capacity / Ah"] - cycles["Side Reaction Charge / Ah"]).to_numpy()
-    ratio = si[-1] / si[0] if si[0] > 0 else 0.0
+    """Status of a run stopped at end of life: which cycle, its capacity against cycle 1's
+    and the threshold."""
+    last, first = cycles.iloc[-1], cycles.iloc[0]
+    lith, side = "Lithiation Capacity / Ah", "Side Reaction Charge / Ah"
+    ratio = (last[lith] - last[side]) / max(first[lith] - first[side], 1e-300)
     return (
-        f"cell died at cycle {int(cycles[CYCLE].iloc[-1])}: Si lithiation charge "
-        f"{100 * ratio:.3g} % of cycle 1's, below the end-of-life threshold of "
-        f"{100 * dead_fraction:g} %"
+        f"cell died at cycle {int(last[CYCLE])}: charge into Si "
+        f"{100 * float(ratio):.3g} % of cycle 1's, below "
+        f"the end-of-life threshold of {100 * dead_fraction:g} %"
     )
 
 

@@ -142,6 +142,14 @@ def _rows(res: Any, cycle: int) -> np.ndarray:
     return out
 
 
+def _no_charge(status: str) -> str:
+    """Why a cell has no cycle-1 capacity: its status, or (when it ran to the end) that its
+    first lithiation met the cut-off at once."""
+    if status == K.STATUS_TEXT.get(K.OK, "completed"):
+        return "its first lithiation takes no charge (cut-off reached at once)"
+    return status
+
+
 def _calibrate_beta(
     cells: list[CellParameters],
     tab: dict[str, np.ndarray],
@@ -185,7 +193,7 @@ def _calibrate_beta(
     active = np.ones(n, dtype=bool)
     for i in range(n):
         if not first[i] > 0:
-            reasons[i] = f"calibration: dense cell: {res0.status[i]}"
+            reasons[i] = f"calibration: dense cell: {_no_charge(res0.status[i])}"
             active[i] = False
         elif not r0[i] > target:
             reasons[i] = (
@@ -305,7 +313,13 @@ def _central_rate(
 ) -> float:
     """``c = (r0 / target - 1) / beta`` of the study's own dense cell (the search's first
     guess; ``r0``: its retention without damage)."""
-    cal = calibrate(study, options=options, material="dense")
+    from ..errors import CalculationError
+
+    try:
+        cal = calibrate(study, options=options, material="dense")
+    except CalculationError as exc:  # the study's own cell cannot be calibrated: samples may
+        log.warning("band: %s; the search starts from c = 150 instead", exc)
+        return 150.0  # v0.1's study cell: (0.30 / 0.17 - 1) / 0.0046
     cell, _ = build_cell(study, "dense")
     res = simulate_batch([cell.replace(beta=0.0)], [tab], options)
     ratio = _retention(res, cycle)[0] / target - 1.0
@@ -334,6 +348,7 @@ class BandResult:
     simulations: int = 0
     wall_time_s: float = float("nan")
     measured_pct: float | None = None
+    held: list[str] = field(default_factory=list)
 
     @property
     def samples(self) -> int:
@@ -428,6 +443,7 @@ class BandResult:
                 "measurement_ranking_detail": self.ranking,
                 "priors": self.prior_table(),
                 "pending_priors": [p.label for p in self.priors if p.pending],
+                "held_by_study": list(self.held),
                 "measured_retention_pct": self.measured_pct,
             },
         }
@@ -547,7 +563,17 @@ def prediction_band(
                 p.name,
                 p.key,
             )
-    active = [p for p in priors if not p.pending]
+    from ..cell.build import study_parameters
+
+    typed = study_parameters(study)  # measured or chosen values the study file gives
+    held = [p for p in priors if not p.pending and p.key in typed]
+    for p in held:
+        log.warning(
+            "prior %r: the study sets %r in [parameters]; held at the study's value, not sampled",
+            p.name,
+            p.key,
+        )
+    active = [p for p in priors if not p.pending and p.key not in typed]
     if not active:
         raise ParameterError("priors: no prior the simulator can use")
     from ..calibration import _target, calibrate_dense
@@ -616,7 +642,7 @@ def prediction_band(
                 rows_p[ok] = _rows(res, cycle)
                 for j, i in enumerate(ok):
                     if not first[j] > 0:
-                        reas[i] = f"prediction: {material} cell: {res.status[j]}"
+                        reas[i] = f"prediction: {material} cell: {_no_charge(res.status[j])}"
                         r_c[i] = np.nan
             rows_c = {calibrate_on: rows_d, material: rows_p}
             if cache:
@@ -652,6 +678,7 @@ def prediction_band(
         observables=sample_observables(cells, rows),
         saltelli_N=N,
         simulations=n_sim,
+        held=[p.label for p in held],
     )
     ok = result.ok
     Y = 100.0 * np.where(ok, ret, np.nan)
