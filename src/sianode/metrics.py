@@ -92,42 +92,44 @@ def summarise_cycles(
     ):
         if val is not None and not (np.isfinite(val) and val > 0):
             raise ParameterError(f"{name}: must be > 0, got {val}")
-    df = pd.DataFrame({CYCLE: cyc})
-    df["Lithiation Capacity / Ah"] = lith
-    df["Delithiation Capacity / Ah"] = deli
-    df["Lithiation Capacity / mAh"] = lith * 1e3
-    df["Delithiation Capacity / mAh"] = deli * 1e3
+    # columns gathered first, one DataFrame at the end: inserting ~20 columns one by one
+    # into a frame cost ~0.3 ms each (pandas rebuilds its column index every time)
+    cols: dict[str, np.ndarray] = {CYCLE: cyc}
+    cols["Lithiation Capacity / Ah"] = lith
+    cols["Delithiation Capacity / Ah"] = deli
+    cols["Lithiation Capacity / mAh"] = lith * 1e3
+    cols["Delithiation Capacity / mAh"] = deli * 1e3
     if active_mass_g is not None:
-        df["Specific Lithiation Capacity / mAh/g"] = lith * 1e3 / active_mass_g
-        df["Specific Delithiation Capacity / mAh/g"] = deli * 1e3 / active_mass_g
+        cols["Specific Lithiation Capacity / mAh/g"] = lith * 1e3 / active_mass_g
+        cols["Specific Delithiation Capacity / mAh/g"] = deli * 1e3 / active_mass_g
     if composite_mass_g is not None:
-        df["Composite Lithiation Capacity / mAh/g"] = lith * 1e3 / composite_mass_g
-        df["Composite Delithiation Capacity / mAh/g"] = deli * 1e3 / composite_mass_g
+        cols["Composite Lithiation Capacity / mAh/g"] = lith * 1e3 / composite_mass_g
+        cols["Composite Delithiation Capacity / mAh/g"] = deli * 1e3 / composite_mass_g
     if area_cm2 is not None:
-        df["Areal Lithiation Capacity / mAh/cm2"] = lith * 1e3 / area_cm2
-        df["Areal Delithiation Capacity / mAh/cm2"] = deli * 1e3 / area_cm2
-    df["Coulombic Efficiency / 1"] = _ratio(deli, lith)
+        cols["Areal Lithiation Capacity / mAh/cm2"] = lith * 1e3 / area_cm2
+        cols["Areal Delithiation Capacity / mAh/cm2"] = deli * 1e3 / area_cm2
+    cols["Coulombic Efficiency / 1"] = _ratio(deli, lith)
     first = np.nonzero(cyc == cyc.min())[0][0] if n else 0
     ref = np.nonzero(cyc == reference_cycle)[0]
     ref_val = lith[ref[0]] if ref.size else np.nan
-    df[RETENTION_PRIMARY] = _ratio(lith, lith[first] if n else np.nan)
-    df["Retention vs Cycle 1 Delithiation / 1"] = _ratio(deli, deli[first] if n else np.nan)
-    df[f"Retention vs Cycle {reference_cycle} Lithiation / 1"] = _ratio(lith, ref_val)
+    cols[RETENTION_PRIMARY] = _ratio(lith, lith[first] if n else np.nan)
+    cols["Retention vs Cycle 1 Delithiation / 1"] = _ratio(deli, deli[first] if n else np.nan)
+    cols[f"Retention vs Cycle {reference_cycle} Lithiation / 1"] = _ratio(lith, ref_val)
     lv = _opt(lithiation_mean_V, n, "lithiation_mean_V")
     dv = _opt(delithiation_mean_V, n, "delithiation_mean_V")
     if lv is not None:
-        df["Mean Lithiation Voltage / V"] = lv
+        cols["Mean Lithiation Voltage / V"] = lv
     if dv is not None:
-        df["Mean Delithiation Voltage / V"] = dv
+        cols["Mean Delithiation Voltage / V"] = dv
     if lv is not None and dv is not None:
-        df["Voltage Hysteresis / V"] = dv - lv
+        cols["Voltage Hysteresis / V"] = dv - lv
     lw = _opt(lithiation_Wh, n, "lithiation_Wh")
     dw = _opt(delithiation_Wh, n, "delithiation_Wh")
     if lw is not None:
-        df["Lithiation Energy / Wh"] = lw
+        cols["Lithiation Energy / Wh"] = lw
     if dw is not None:
-        df["Delithiation Energy / Wh"] = dw
-    return df
+        cols["Delithiation Energy / Wh"] = dw
+    return pd.DataFrame(cols)
 
 
 def retention_at(cycles: pd.DataFrame, cycle: int, column: str = RETENTION_PRIMARY) -> float:

@@ -61,6 +61,17 @@ def test_li_content_is_capped_in_the_solver(dense):
     assert np.isfinite(cyc).all()
 
 
+def test_li_content_is_capped_in_the_resolved_model(dense, monkeypatch):
+    """The same -5 V lithiation through the resolved model, past the input check."""
+    import sianode.simulation.resolved as resolved
+
+    monkeypatch.setattr(resolved, "validate_inputs", lambda cell, proto: None)
+    res = simulate_resolved(dense, DEEP, ModelOptions(crystalline="none"), n_nodes=4)
+    x = res.cycles["Max Li per Si / 1"].to_numpy()
+    assert x.max() <= dense.x_max * (1 + 1e-9)
+    assert x.max() > 0.99 * dense.x_max
+
+
 def test_a_dead_cell_stops_and_says_so(dense):
     """beta = 0.05 (10x the calibrated value) kills the dense cell within tens of cycles;
     with a 20 % end-of-life threshold the run stops at the first cycle below it."""

@@ -92,9 +92,16 @@ def physics(func: F) -> F:
     return _njit(func)  # type: ignore[no-any-return]
 
 
-def compiled(func: F | None = None, *, parallel: bool = False, nogil: bool = False) -> Any:
+def compiled(
+    func: F | None = None, *, parallel: bool = False, nogil: bool = False, inline: bool = False
+) -> Any:
     """:func:`physics` for solver code; ``@compiled(parallel=True)`` for ``prange`` loops,
-    ``@compiled(nogil=True)`` for code run in a thread beside Python (progress display)."""
+    ``@compiled(nogil=True)`` for code run in a thread beside Python (progress display),
+    ``@compiled(inline=True)`` for small functions of the inner loop (inlined into their
+    caller by numba, which removes the reference counting of their array arguments)."""
     if func is None:
-        return lambda f: _njit(f, parallel=parallel, nogil=nogil)
+        opts: dict[str, Any] = {"parallel": parallel, "nogil": nogil}
+        if inline:
+            opts["inline"] = "always"
+        return lambda f: _njit(f, **opts)
     return _njit(func)

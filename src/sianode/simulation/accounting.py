@@ -40,7 +40,7 @@ def open_cycle(acc, cycle, side_total):
     acc.ocp_lith_end_V = np.nan
 
 
-@compiled
+@compiled(inline=True)
 def accumulate_step(acc, I, dt, V, V_new, ece, e, dl, xm):
     """Add an accepted step: charge [C] and energy [J] vs Li (trapezoid of the voltage vs
     the counter electrode ``V`` -> ``V_new`` plus its potential ``ece``), strain ``e`` [-],
@@ -93,7 +93,7 @@ def close_cycle(acc, c, f, li_connected, q_total, t):
     acc.side_total_C = c.side_total
 
 
-@compiled
+@compiled(inline=True)
 def write_sample(row, t, V, I, cycle, step, xm, e, dl, c, ece, q_total):
     """One time-series row (order of :data:`~sianode.simulation.layout.TS_COLUMNS`): time
     [s], voltage vs counter [V], current [A], cycle, step, Li per Si, cell-level state ``c``,

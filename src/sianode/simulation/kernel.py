@@ -82,6 +82,7 @@ from .stepping import (
     cutoff_bracket,
     next_step_limit,
     open_bracket,
+    si_full_or_empty,
     with_room,
 )
 
@@ -108,7 +109,7 @@ DEAD_CAPACITY_FRACTION = 0.01
 DEAD_CONNECTED_FRACTION = 1e-4
 
 
-@compiled
+@compiled(inline=True)
 def voltage_budget(I, I_si, U, s_kin, sink, s, p, sigma, opt, out):
     """Losses between the Si OCP and the cell voltage [V], written to ``out`` (a record with
     the ``eta_*_V`` fields of ``CYCLE_DTYPE``); returns the cell voltage vs the counter
@@ -143,14 +144,6 @@ def voltage_budget(I, I_si, U, s_kin, sink, s, p, sigma, opt, out):
     out.eta_counter_V = eta_ce
     out.ocp_lith_end_V = U
     return U - eta - eta_front - I * ((r_sep + r_comp) / area + r_int) - eta_ce - p[P_ECE]
-
-
-@compiled
-def si_full_or_empty(direction, x_room, xmax):
-    """True if a step in ``direction`` cannot move more Li: lithiation with no room left
-    (``x_room`` [Li per Si] <= 0, Si at the model's limit ``xmax``), delithiation with no Li
-    left (room >= ``xmax``)."""
-    return (direction > 0 and x_room <= 0.0) or (direction < 0 and x_room >= xmax)
 
 
 @compiled(nogil=True)

@@ -147,7 +147,7 @@ def radial_grid(p, opt):
     return vol, area_f, dr
 
 
-@compiled
+@compiled(inline=True)
 def profile_mean(prof, vol):
     """Volume mean of a radial profile [same unit as ``prof``]."""
     s = 0.0
@@ -179,7 +179,7 @@ def diffusion_factor(vol, area_f, dr, D, dt, fm, fb, fc):
         fb[i] -= m * fc[i - 1]
 
 
-@compiled
+@compiled(inline=True)
 def diffusion_solve(prof, vol, dt, source, fm, fb, fc, out):
     """Solve the factorised diffusion step (:func:`diffusion_factor`) into ``out``."""
     n = vol.size
@@ -238,14 +238,14 @@ def init_particle(s, prof, p, opt, n_groups, a_contact):
     s.int_rem = interphase_charge_per_area(p[P_DINT]) * a_contact if opt[O_SIDE] == 2 else 0.0
 
 
-@compiled
+@compiled(inline=True)
 def mean_li(s, prof, vol):
     """Li per connected Si [-]: amorphous phase plus c-Li15Si4."""
     return s.a * profile_mean(prof, vol) + X_LI15SI4 * s.w
 
 
 # ---------------------------------------------------------------- open-circuit potential
-@compiled
+@compiled(inline=True)
 def ocp_and_sink(direction, x_surf, h, z, a, w, p, opt):
     """Return (OCP [V vs Li], sink code, stoichiometry for kinetics [-]) for a step in
     ``direction`` (+1 lithiation, -1 delithiation, 0 rest); sink codes ``SINK_*``."""
@@ -326,7 +326,7 @@ def effective_diffusivity(p):
 
 
 # ---------------------------------------------------------------- mechanisms
-@compiled
+@compiled(inline=True)
 def side_reaction_current(s, I, direction, dt, a_contact0):
     """Current taken by the side reactions during ``dt`` [s] [A]; updates the reservoirs of
     ``s``.
@@ -355,7 +355,7 @@ def side_reaction_current(s, I, direction, dt, a_contact0):
     return I_side
 
 
-@compiled
+@compiled(inline=True)
 def convert_phases(s, prof, sink, dx, x_surf, p):
     """Move ``dx`` Li per connected Si through a two-phase reaction; returns the change of
     the amorphous stoichiometry it causes [-].
@@ -404,7 +404,7 @@ def convert_phases(s, prof, sink, dx, x_surf, p):
     return ds_amorph
 
 
-@compiled
+@compiled(inline=True)
 def move_lithium(s, prof, dx, dt, direction, sink, p, vol, area_f, dr, dbase, dg):
     """Put ``dx`` Li per connected Si into the particle over ``dt`` [s] (take it out if
     negative); returns the change of the amorphous stoichiometry [-] (for hysteresis).
@@ -439,7 +439,7 @@ def move_lithium(s, prof, dx, dt, direction, sink, p, vol, area_f, dr, dbase, dg
     return ds_amorph
 
 
-@compiled
+@compiled(inline=True)
 def hysteresis_update(s, direction, dx, ds_amorph, p, opt):
     """One-state hysteresis (Axen et al. 2022): move ``h`` toward the branch of the current
     (-1 lithiation, +1 delithiation) by the amorphous stoichiometry change ``ds_amorph`` [-].
@@ -452,7 +452,7 @@ def hysteresis_update(s, direction, dx, ds_amorph, p, opt):
         s.h = one_state_update(s.h, ds_amorph, target, p[P_K])
 
 
-@compiled
+@compiled(inline=True)
 def strain_of(x_mean, p, opt):
     """External (unbuffered) volumetric strain of the electrode's Si [-] at ``x_mean``."""
     mech = opt[O_MECH]
@@ -463,7 +463,7 @@ def strain_of(x_mean, p, opt):
     return external_strain(x_mean, p[P_PHI], p[P_ETA])
 
 
-@compiled
+@compiled(inline=True)
 def damage_measure(e, opt):
     """Strain fed to the damage law [-]: volumetric ``e`` or its linear equivalent."""
     if opt[O_STRAIN] == 1:
@@ -471,7 +471,7 @@ def damage_measure(e, opt):
     return e
 
 
-@compiled
+@compiled(inline=True)
 def contact_loss(s, e_now, xm, n_si, beta, p, opt):
     """Strain-driven contact loss during delithiation (physics.md 5.5); updates ``s``.
 
@@ -496,7 +496,7 @@ def contact_loss(s, e_now, xm, n_si, beta, p, opt):
         s.amp_prev = amp
 
 
-@compiled
+@compiled(inline=True)
 def start_half_step(s, prof, vol, direction, last_dir, p, opt, a_contact0):
     """Events when a step with current starts (``direction`` +1/-1 after ``last_dir``).
 
@@ -521,7 +521,7 @@ def start_half_step(s, prof, vol, direction, last_dir, p, opt, a_contact0):
         s.lin_amp_last = 0.0
 
 
-@compiled
+@compiled(inline=True)
 def stoichiometry_step(s, sink, I, n_si, ds_max, xmax):
     """Step [s] over which current ``I`` [A] changes the particle group's (``n_si`` [mol])
     stoichiometry by ``ds_max`` [-] of ``xmax``, counted on the amorphous fraction when the
@@ -537,7 +537,7 @@ def stoichiometry_step(s, sink, I, n_si, ds_max, xmax):
     return dt
 
 
-@compiled
+@compiled(inline=True)
 def cache_start_ocp(s, prof, direction, p, opt):
     """Store the OCP and sink at the start of a step (the state a step always starts from)."""
     u, sink, _s_kin = particle_ocp(s, prof, direction, p, opt)
@@ -545,7 +545,7 @@ def cache_start_ocp(s, prof, direction, p, opt):
     s.sink_start = sink
 
 
-@compiled
+@compiled(inline=True)
 def advance_particle(s, prof, I, dt, direction, p, opt, n_si, beta, a_contact0, grid, dbase):
     """Advance a particle group by ``dt`` [s] at reaction current ``I`` [A, + lithiation].
 

@@ -190,26 +190,29 @@ def _cycles_frame(
         lithiation_Wh=c["lith_J"] / 3600.0,
         delithiation_Wh=c["delith_J"] / 3600.0,
     )
-    df["Side Reaction Charge / Ah"] = c["side_C"] / 3600.0
-    df["Cumulative Side Reaction Charge / Ah"] = c["side_total_C"] / 3600.0
-    df["Trapped Li / Ah"] = c["trapped_C"] / 3600.0
-    df["Connected Fraction / 1"] = c["connected_fraction"]
-    df["Max External Strain / 1"] = c["strain_max"]
-    df["External Strain Amplitude / 1"] = c["strain_max"] - c["strain_min"]
-    df["Max Electrode Thickness Change / um"] = c["thickness_change_max_m"] * 1e6
-    df["Li in Connected Si / Ah"] = c["li_connected_C"] / 3600.0
-    df["Net Charge Passed / Ah"] = c["charge_net_C"] / 3600.0
-    df["Max Li per Si / 1"] = c["x_max_reached"]
-    df["Min Li per Si / 1"] = c["x_min_reached"]
-    df[TIME] = c["time_end_s"]
+    # columns gathered in a dict and joined once: inserting them one by one rebuilt pandas'
+    # column index each time (~0.3 ms per column)
+    extra: dict[str, np.ndarray] = {}
+    extra["Side Reaction Charge / Ah"] = c["side_C"] / 3600.0
+    extra["Cumulative Side Reaction Charge / Ah"] = c["side_total_C"] / 3600.0
+    extra["Trapped Li / Ah"] = c["trapped_C"] / 3600.0
+    extra["Connected Fraction / 1"] = c["connected_fraction"]
+    extra["Max External Strain / 1"] = c["strain_max"]
+    extra["External Strain Amplitude / 1"] = c["strain_max"] - c["strain_min"]
+    extra["Max Electrode Thickness Change / um"] = c["thickness_change_max_m"] * 1e6
+    extra["Li in Connected Si / Ah"] = c["li_connected_C"] / 3600.0
+    extra["Net Charge Passed / Ah"] = c["charge_net_C"] / 3600.0
+    extra["Max Li per Si / 1"] = c["x_max_reached"]
+    extra["Min Li per Si / 1"] = c["x_min_reached"]
+    extra[TIME] = c["time_end_s"]
     # the voltage budget at the end of each lithiation (physics.md 8.2); engines that do
     # not split it (resolved model) leave it out
     for col, name in BUDGET_NAMES.items():
         if col in c and np.isfinite(c[col]).any():
-            df[name] = c[col]
+            extra[name] = c[col]
     if "eta_separator_V" in c and np.isfinite(c["eta_separator_V"]).any():
-        df["Lithiation Limited By"] = limiting_loss(c)
-    return df
+        extra["Lithiation Limited By"] = limiting_loss(c)
+    return pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1)
 
 
 #: Per-cycle names of the voltage-budget columns (losses at the end of the lithiation).

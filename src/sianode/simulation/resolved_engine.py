@@ -3,7 +3,9 @@
 Steps through a protocol like the reduced kernel (:mod:`sianode.simulation.kernel`): the same
 step-size control, cut-off bisection, cycle bookkeeping (:mod:`sianode.simulation.accounting`)
 and particle solver, with the current distribution over the nodes solved by Newton each step
-(:func:`sianode.simulation.resolved_newton.solve_step`).
+(:func:`sianode.simulation.resolved_newton.solve_step`). As in the kernel, a lithiation ends
+when the electrode's Si is full (mean Li per connected Si at ``x_max``), a delithiation when
+it is empty.
 """
 
 from __future__ import annotations
@@ -64,7 +66,18 @@ def close_nodes(st, prof, vol, n_node, n_lith, n_deli, node_row, agg):
     return fsum, lic
 
 
-@compiled
+@compiled(inline=True)
+def connected_mean_li(st, out):
+    """Li per connected Si of the electrode [-] from the nodes' end-of-step values."""
+    fsum = 0.0
+    lic = 0.0
+    for j in range(st.shape[0]):
+        fsum += st[j].f
+        lic += st[j].f * out[j].xm
+    return lic / max(fsum, 1e-300)
+
+
+@compiled(inline=True)
 def aggregate_nodes(st, out, dxl, env, agg):
     """Cell-level state after an accepted step into ``agg`` (means of h, f, z, w; sums of
     trapped Li and side charge). Returns (sum of f, sum of f x_j, mean strain, thickness
@@ -289,8 +302,11 @@ def run_resolved(
                     final = True
                     break
                 crossed = stepping.beyond_cutoff(direction, V_new, cut)
+                full = not np.isnan(cut) and stepping.si_full_or_empty(
+                    direction, xmax - connected_mean_li(st, out), xmax
+                )
                 dt, outcome = stepping.cutoff_bracket(
-                    bis, dt, crossed, False, V_new, cut, CUTOFF_TOL, 1e-12
+                    bis, dt, crossed, full, V_new, cut, CUTOFF_TOL, 1e-12
                 )
                 if outcome == stepping.RETRY:
                     continue

@@ -59,14 +59,14 @@ NODE_OUT_DTYPE = np.dtype(
 PLATEAU_BLEND = 1e-3
 
 
-@compiled
+@compiled(inline=True)
 def node_exchange_current(s_kin, k0, eps):
     """Exchange current density [A m-2] (the shared physics function), kept above 1e-14 k0
     so that ``eps = 0`` (PyBaMM's ``k0 sqrt(s(1-s))``) stays finite at s = 0 and 1."""
     return max(exchange_current_density(s_kin, k0, eps), 1e-14 * k0)
 
 
-@compiled
+@compiled(inline=True)
 def blended_ocp(U, sink, s, x_surf, p, opt, n_si):
     """End-of-plateau regularisation [V]: a two-phase plateau ends with a jump of the OCP (a
     node's response then has a gap where the implicit solve has no root), so its last
@@ -93,7 +93,7 @@ def blended_ocp(U, sink, s, x_surf, p, opt, n_si):
     return U
 
 
-@compiled
+@compiled(inline=True)
 def node_response(s, pj, Ij, dt, direction, p, opt, c, grid, dbase_j, out):
     """Advance node state ``s``/``pj`` (in place) by ``dt`` [s] at reaction current ``Ij``
     [A] and fill ``out`` (a ``NODE_OUT_DTYPE`` record) with its end state.

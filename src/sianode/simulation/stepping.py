@@ -22,7 +22,7 @@ RETRY = 2
 RETRY_FINAL = 3
 
 
-@compiled
+@compiled(inline=True)
 def beyond_cutoff(direction, V, cut):
     """True if voltage ``V`` [V] is at or past the cut-off ``cut`` [V] of a step in
     ``direction`` (+1 lithiation: V <= cut; -1 delithiation: V >= cut; NaN: no cut-off)."""
@@ -31,7 +31,7 @@ def beyond_cutoff(direction, V, cut):
     return (direction > 0 and V <= cut) or (direction < 0 and V >= cut)
 
 
-@compiled
+@compiled(inline=True)
 def open_bracket(bis, dt):
     """Start the bisection record ``bis`` = [lo, hi, bisecting] for a first try of ``dt``."""
     bis[0] = 0.0
@@ -39,7 +39,7 @@ def open_bracket(bis, dt):
     bis[2] = 0.0
 
 
-@compiled
+@compiled(inline=True)
 def cutoff_bracket(bis, dt, crossed, full, V_new, cut, v_tol, t_rel):
     """Bisection of a step's length ``dt`` [s] onto a cut-off.
 
@@ -68,7 +68,15 @@ def cutoff_bracket(bis, dt, crossed, full, V_new, cut, v_tol, t_rel):
     return dt, ACCEPT
 
 
-@compiled
+@compiled(inline=True)
+def si_full_or_empty(direction, x_room, xmax):
+    """True if a step in ``direction`` cannot move more Li: lithiation with no room left
+    (``x_room`` [Li per Si] <= 0, Si at the model's limit ``xmax``), delithiation with no Li
+    left (room >= ``xmax``)."""
+    return (direction > 0 and x_room <= 0.0) or (direction < 0 and x_room >= xmax)
+
+
+@compiled(inline=True)
 def next_step_limit(dt, dV, dv_max, direction, at_rest):
     """Largest next step [s] after a step of ``dt`` [s] that changed the voltage by ``dV``
     [V]: aim at 0.8 ``dv_max``, at most doubling, at least a fifth; ``at_rest`` [s] when no
@@ -80,7 +88,7 @@ def next_step_limit(dt, dV, dv_max, direction, at_rest):
     return 1e300
 
 
-@compiled
+@compiled(inline=True)
 def capacity_died(lith_C, first_lith, dead_fraction, full_C):
     """Track the first cycle's lithiation charge into Si [C] and tell whether a cycle's
     charge ``lith_C`` fell below ``dead_fraction`` of it. A cell whose first cycle took less
@@ -94,7 +102,7 @@ def capacity_died(lith_C, first_lith, dead_fraction, full_C):
     return first_lith, lith_C < dead_fraction * first_lith
 
 
-@compiled
+@compiled(inline=True)
 def with_room(rows, n):
     """``rows`` with room for row ``n`` (doubled along the first axis when full)."""
     if n < rows.shape[0]:
