@@ -11,6 +11,7 @@ never aborts the batch.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -83,6 +84,26 @@ class BatchResult:
     _frames: list[pd.DataFrame] | None = None
 
     @classmethod
+    def from_engine(
+        cls,
+        status_code: np.ndarray,
+        n_cycles: np.ndarray,
+        records: np.ndarray,
+        cells: list,
+        composite_mass_g: float | None,
+    ) -> BatchResult:
+        """A result from a compiled batch engine's status codes, cycle counts and records."""
+        texts = [K.STATUS_TEXT.get(int(s), f"status {int(s)}") for s in status_code]
+        return cls(
+            status=texts,
+            status_code=status_code,
+            n_cycles=n_cycles,
+            raw=cycle_table(records),
+            cells=list(cells),
+            composite_mass_g=composite_mass_g,
+        )
+
+    @classmethod
     def empty(cls, composite_mass_g: float | None = None) -> BatchResult:
         """The result of a batch with no designs (nothing is run)."""
         return cls(
@@ -153,6 +174,20 @@ def pack_designs(
     return P, O, offsets, cat, max_cyc
 
 
+def engine_arguments(
+    cells: list, protocols: list, options: Any, ds_max: float, dv_max: float
+) -> tuple[tuple, np.ndarray] | None:
+    """The compiled batch engines' leading arguments (packed parameters and options, the step
+    table's columns, offsets, step limits, the output records) and the output records; None
+    for an empty batch. Shared by the reduced and the resolved batch engines."""
+    if not cells and not protocols:
+        return None
+    P, O, offsets, cat, max_cyc = pack_designs(cells, protocols, options)
+    out = np.zeros((len(cells), max_cyc), CYCLE_DTYPE)
+    steps = (cat["kind"], cat["current"], cat["cutoff"], cat["duration"], cat["cycle"])
+    return (P, O, *steps, offsets, ds_max, dv_max, out), out
+
+
 def simulate_batch(
     cells: list[CellParameters],
     protocols: list[dict[str, np.ndarray]],
@@ -177,30 +212,9 @@ def simulate_batch(
     -------
     BatchResult
     """
-    if not cells and not protocols:
+    prepared = engine_arguments(cells, protocols, options, ds_max, dv_max)
+    if prepared is None:
         return BatchResult.empty(composite_mass_g)
-    P, O, offsets, cat, max_cyc = pack_designs(cells, protocols, options)
-    out = np.zeros((len(cells), max_cyc), CYCLE_DTYPE)
-    st, nc = _run_many(
-        P,
-        O,
-        cat["kind"],
-        cat["current"],
-        cat["cutoff"],
-        cat["duration"],
-        cat["cycle"],
-        offsets,
-        ds_max,
-        dv_max,
-        out,
-        K.DEAD_CAPACITY_FRACTION,
-    )
-    texts = [K.STATUS_TEXT.get(int(s), f"status {int(s)}") for s in st]
-    return BatchResult(
-        status=texts,
-        status_code=st,
-        n_cycles=nc,
-        raw=cycle_table(out),
-        cells=list(cells),
-        composite_mass_g=composite_mass_g,
-    )
+    args, out = prepared
+    st, nc = _run_many(*args, K.DEAD_CAPACITY_FRACTION)
+    return BatchResult.from_engine(st, nc, out, cells, composite_mass_g)

@@ -273,6 +273,27 @@ def _outcome(
     return timeseries, cycles, text
 
 
+def run_inputs(
+    cell: CellParameters | None,
+    protocol: Protocol | str | None,
+    options: ModelOptions | None,
+    ds_max: float,
+    dv_max: float,
+) -> tuple[CellParameters, ModelOptions, Protocol]:
+    """The defaults of a run (the study's dense cell and protocol, every mechanism on), the
+    protocol parsed, and the step limits checked. Shared by the reduced and resolved models."""
+    cell = cell or CellParameters()
+    options = options or ModelOptions()
+    if protocol is None:
+        from ..study import load_study
+
+        protocol = load_study().section("protocol")["text"]
+    proto = parse_protocol(protocol) if isinstance(protocol, str) else protocol
+    if not (0 < ds_max <= 0.1) or not (0 < dv_max <= 0.1):
+        raise ParameterError("ds_max and dv_max must be in (0, 0.1]")
+    return cell, options, proto
+
+
 def dead_cell_text(cycles: pd.DataFrame, dead_fraction: float) -> str:
     """Status of a run stopped at end of life: which cycle, its capacity against cycle 1's
     and the threshold."""
@@ -333,15 +354,7 @@ def simulate(
         If the first lithiation cannot start (the current cannot be met), or an input is
         outside the model's physical range (:func:`~sianode.simulation.validation.validate_inputs`).
     """
-    cell = cell or CellParameters()
-    options = options or ModelOptions()
-    if protocol is None:
-        from ..study import load_study
-
-        protocol = load_study().section("protocol")["text"]
-    proto = parse_protocol(protocol) if isinstance(protocol, str) else protocol
-    if not (0 < ds_max <= 0.1) or not (0 < dv_max <= 0.1):
-        raise ParameterError("ds_max and dv_max must be in (0, 0.1]")
+    cell, options, proto = run_inputs(cell, protocol, options, ds_max, dv_max)
     if not (0.0 <= dead_fraction < 1.0):
         raise ParameterError(f"dead_fraction: must be in [0, 1), got {dead_fraction!r}")
     validate_inputs(cell, proto)

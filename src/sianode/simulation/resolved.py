@@ -43,11 +43,11 @@ from numba import prange
 from ..columns import CYCLE
 from ..errors import ParameterError
 from ..models._jit import compiled
-from ..protocol import Protocol, parse_protocol
+from ..protocol import Protocol
 from .kernel import DEAD_CAPACITY_FRACTION
-from .layout import CYCLE_DTYPE, OK, STATUS_TEXT, cycle_table
+from .layout import OK, STATUS_TEXT, cycle_table
 from .parameters import CellParameters, ModelOptions
-from .reduced import DEFAULT_DS_MAX, DEFAULT_DV_MAX, Result, _outcome
+from .reduced import DEFAULT_DS_MAX, DEFAULT_DV_MAX, Result, _outcome, run_inputs
 from .resolved_engine import NODE_CYCLE_COLUMNS, NODE_TS_COLUMNS, run_resolved
 from .validation import validate_inputs
 
@@ -93,12 +93,9 @@ def simulate_resolved(
 
     Parameters
     ----------
-    cell : CellParameters, optional
-        The cell (default: the study's dense cell geometry with default parameters).
-    protocol : Protocol or str, optional
-        Parsed protocol or its text form (default: the study's protocol).
-    options : ModelOptions, optional
-        Mechanism switches (default: all on), as for the reduced model.
+    cell, protocol, options
+        As for :func:`sianode.simulation.simulate` (defaults: the study's dense cell, its
+        protocol, every mechanism on).
     n_nodes : int
         Control volumes across the composite thickness [-] (2-200).
     n_cycles : int, optional
@@ -135,15 +132,7 @@ def simulate_resolved(
     ParameterError
         If the first lithiation cannot start, or an argument is out of range.
     """
-    cell = cell or CellParameters()
-    options = options or ModelOptions()
-    if protocol is None:
-        from ..study import load_study
-
-        protocol = load_study().section("protocol")["text"]
-    proto = parse_protocol(protocol) if isinstance(protocol, str) else protocol
-    if not (0 < ds_max <= 0.1) or not (0 < dv_max <= 0.1):
-        raise ParameterError("ds_max and dv_max must be in (0, 0.1]")
+    cell, options, proto = run_inputs(cell, protocol, options, ds_max, dv_max)
     if not (2 <= int(n_nodes) <= 200):
         raise ParameterError(f"n_nodes: must be in [2, 200], got {n_nodes!r}")
     if uniform_reaction:
@@ -285,36 +274,18 @@ def simulate_resolved_batch(
     -------
     sianode.simulation.batch.BatchResult
     """
-    from .batch import BatchResult, pack_designs
+    from .batch import BatchResult, engine_arguments
 
-    if not cells and not protocols:
+    prepared = engine_arguments(cells, protocols, options, ds_max, dv_max)
+    if prepared is None:
         return BatchResult.empty(composite_mass_g)
-    P, O, offsets, cat, max_cyc = pack_designs(cells, protocols, options)
+    args, out = prepared
     eps = np.array([c.i0_regularisation for c in cells], dtype=np.float64)
     sig_s = -1.0 if electronic_conductivity is None else float(electronic_conductivity)
-    out = np.zeros((len(cells), max_cyc), CYCLE_DTYPE)
     st, nc = _run_many_resolved(
-        P,
-        O,
-        cat["kind"],
-        cat["current"],
-        cat["cutoff"],
-        cat["duration"],
-        cat["cycle"],
-        offsets,
-        ds_max,
-        dv_max,
-        out,
+        *args,
         int(n_nodes),
         sig_s,
         eps,
     )
-    texts = [STATUS_TEXT.get(int(s), f"status {int(s)}") for s in st]
-    return BatchResult(
-        status=texts,
-        status_code=st,
-        n_cycles=nc,
-        raw=cycle_table(out),
-        cells=list(cells),
-        composite_mass_g=composite_mass_g,
-    )
+    return BatchResult.from_engine(st, nc, out, cells, composite_mass_g)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..cell import CellParameters
+from ..constants import RHO_SI
 from ..models.degradation import INTERPHASE_LI_CONCENTRATION, oxide_charge
 from ..models.electrolyte import arrhenius_conductivity, composite_resistance, separator_resistance
 from ..models.kinetics import exchange_current_density
@@ -189,7 +190,7 @@ def cell_resistance(
     r_comp = composite_resistance(
         cell.electrode_thickness, sigma, cell.electrode_se_fraction, cell.bruggeman
     )
-    v_env = cell.si_mass / (2329.0 * (1.0 - cell.porosity))
+    v_env = cell.si_mass / (RHO_SI * (1.0 - cell.porosity))
     a_c = f * cell.contact_coverage * 3.0 * v_env / cell.particle_radius
     i0 = exchange_current_density(s, cell.k0, cell.i0_regularisation)
     rt_f = GAS_CONSTANT * T / FARADAY
@@ -208,7 +209,7 @@ def _interphase_thickness(cell: CellParameters, side_total_C: float, f: float) -
     upper bound when contact has been lost."""
     q_ox = oxide_charge(cell.surface_area * cell.si_mass, cell.oxide_thickness)
     q_int = max(side_total_C - q_ox, 0.0)
-    v_env = cell.si_mass / (2329.0 * (1.0 - cell.porosity))
+    v_env = cell.si_mass / (RHO_SI * (1.0 - cell.porosity))
     a0 = cell.contact_coverage * 3.0 * v_env / cell.particle_radius
     return q_int / (FARADAY * INTERPHASE_LI_CONCENTRATION * max(a0 * f, 1e-30))
 
