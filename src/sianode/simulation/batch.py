@@ -26,6 +26,16 @@ from .reduced import DEFAULT_DS_MAX, DEFAULT_DV_MAX, _cycles_frame
 __all__ = ["BatchResult", "simulate_batch"]
 
 
+@compiled
+def store_design(out, status, ncyc, i, st, nc, cyc):
+    """Store design ``i``'s status ``st`` and its first ``nc`` cycle records ``cyc`` (as many
+    as ``out`` has room for) in the batch outputs. Shared by both compiled batch engines."""
+    status[i] = st
+    m = min(nc, out.shape[1])
+    ncyc[i] = m
+    out[i, :m] = cyc[:m]
+
+
 @compiled(parallel=True)
 def _run_many(
     P, O, kind, current, cutoff, duration, cycle, offsets, ds_max, dv_max, out, dead_fraction
@@ -33,7 +43,6 @@ def _run_many(
     """Run design i's step table ``offsets[i]:offsets[i+1]`` into ``out[i]`` (per-cycle
     records, preallocated); returns (status codes, cycles stored) per design."""
     n = P.shape[0]
-    max_cyc = out.shape[1]
     status = np.zeros(n, dtype=np.int64)
     ncyc = np.zeros(n, dtype=np.int64)
     for i in prange(n):
@@ -52,10 +61,7 @@ def _run_many(
             dead_fraction,
             np.zeros(0, dtype=np.int64),
         )
-        status[i] = st
-        m = min(nc, max_cyc)
-        ncyc[i] = m
-        out[i, :m] = cyc[:m]
+        store_design(out, status, ncyc, i, st, nc, cyc)
     return status, ncyc
 
 

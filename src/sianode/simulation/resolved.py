@@ -44,6 +44,7 @@ from ..columns import CYCLE
 from ..errors import ParameterError
 from ..models._jit import compiled
 from ..protocol import Protocol
+from .batch import store_design
 from .kernel import DEAD_CAPACITY_FRACTION
 from .layout import OK, STATUS_TEXT, cycle_table
 from .parameters import CellParameters, ModelOptions
@@ -218,7 +219,6 @@ def _run_many_resolved(
 ):
     """Resolved runs of many designs into ``out`` (per-cycle records, preallocated)."""
     n = P.shape[0]
-    max_cyc = out.shape[1]
     status = np.zeros(n, dtype=np.int64)
     ncyc = np.zeros(n, dtype=np.int64)
     for i in prange(n):
@@ -236,10 +236,7 @@ def _run_many_resolved(
             False,
             DEAD_CAPACITY_FRACTION,
         )
-        status[i] = res[0]
-        m = min(res[4], max_cyc)
-        ncyc[i] = m
-        out[i, :m] = res[5][:m]
+        store_design(out, status, ncyc, i, res[0], res[4], res[5])
     return status, ncyc
 
 
