@@ -39,6 +39,20 @@ def _ratio(num: np.ndarray, den: Any) -> np.ndarray:
     return out
 
 
+def check_normalisers(
+    active_mass_g: float | None, composite_mass_g: float | None, area_cm2: float | None
+) -> None:
+    """Raise :class:`ParameterError` naming the first given mass [g] or area [cm2] that is not
+    a finite number > 0 (None: not given)."""
+    for name, val in (
+        ("active_mass_g", active_mass_g),
+        ("composite_mass_g", composite_mass_g),
+        ("area_cm2", area_cm2),
+    ):
+        if val is not None and not (np.isfinite(val) and val > 0):
+            raise ParameterError(f"{name}: must be > 0, got {val}")
+
+
 def summarise_cycles(
     cycle: Any,
     lithiation_Ah: Any,
@@ -85,13 +99,7 @@ def summarise_cycles(
     assert lith is not None and deli is not None
     if np.any(lith < 0) or np.any(deli < 0):
         raise ParameterError("capacities must be >= 0 A h")
-    for name, val in (
-        ("active_mass_g", active_mass_g),
-        ("composite_mass_g", composite_mass_g),
-        ("area_cm2", area_cm2),
-    ):
-        if val is not None and not (np.isfinite(val) and val > 0):
-            raise ParameterError(f"{name}: must be > 0, got {val}")
+    check_normalisers(active_mass_g, composite_mass_g, area_cm2)
     # columns gathered first, one DataFrame at the end: inserting ~20 columns one by one
     # into a frame cost ~0.3 ms each (pandas rebuilds its column index every time)
     cols: dict[str, np.ndarray] = {CYCLE: cyc}

@@ -26,7 +26,7 @@ from ..io.counters import (
     detect_cycles,
     fill_gaps,
 )
-from ..metrics import summarise_cycles
+from ..metrics import check_normalisers, summarise_cycles
 
 ROLES = ("anode", "cathode")
 #: Column of :func:`cycle_table` that is False for an incomplete last cycle.
@@ -250,13 +250,7 @@ def cycle_table(
         raise ParameterError(f"role: expected one of {ROLES} or None, got {role!r}")
     if len(data) < 2:
         raise CalculationError("cycle_table: fewer than two data points")
-    for name, val in (
-        ("active_mass_g", active_mass_g),
-        ("composite_mass_g", composite_mass_g),
-        ("area_cm2", area_cm2),
-    ):
-        if val is not None and not (np.isfinite(val) and val > 0):
-            raise ParameterError(f"{name}: must be > 0, got {val}")
+    check_normalisers(active_mass_g, composite_mass_g, area_cm2)
     dq = _increments(data, method)
     grp = _grouping(data, cycles, dq)
     v = data[VOLTAGE].to_numpy(float)

@@ -67,36 +67,19 @@ def whatif_figure(w: dict[str, Any], path: Path) -> None:
     axes[0].plot(p["porosity"], _pct(p["cycle4_retention"]), "s--", label="vs cycle-4 lithiation")
     axes[0].set_ylabel(f"retention at cycle {cyc} / %")
     axes[0].set_title(f"(a) retention vs porosity\n{pred_mat} Si, {pores}", fontsize=10)
-    axes[1].plot(
-        c["limit_mAh_g"],
-        _pct(c[cal_mat]),
-        "o-",
-        color="C0",
-        label=f"{cal_mat}, vs cycle 1",
-    )
-    axes[1].plot(
-        c["limit_mAh_g"],
-        _pct(c[pred_mat]),
-        "s-",
-        color="C1",
-        label=f"{pred_mat}, vs cycle 1",
-    )
-    axes[1].plot(
-        c["limit_mAh_g"],
-        _pct(c[f"{cal_mat}_vs_cycle4"]),
-        "o--",
-        color="C0",
-        mfc="none",
-        label=f"{cal_mat}, vs cycle 4",
-    )
-    axes[1].plot(
-        c["limit_mAh_g"],
-        _pct(c[f"{pred_mat}_vs_cycle4"]),
-        "s--",
-        color="C1",
-        mfc="none",
-        label=f"{pred_mat}, vs cycle 4",
-    )
+    for suffix, line, fill, ref in (
+        ("", "-", None, "cycle 1"),
+        ("_vs_cycle4", "--", "none", "cycle 4"),
+    ):
+        for mat, marker, color in ((cal_mat, "o", "C0"), (pred_mat, "s", "C1")):
+            axes[1].plot(
+                c["limit_mAh_g"],
+                _pct(c[f"{mat}{suffix}"]),
+                marker + line,
+                color=color,
+                mfc=fill,
+                label=f"{mat}, vs {ref}",
+            )
     axes[1].axvline(
         c["full_buffering_limit_mAh_g"],
         color="0.4",
