@@ -245,22 +245,14 @@ def _outcome(
     cyc: np.ndarray,
     last: int,
     steps: dict[str, np.ndarray],
-    proto: Protocol,
-    n_cycles: int | None,
     cell: CellParameters,
     composite_mass_g: float | None,
     status_text: dict[int, str],
 ) -> tuple[pd.DataFrame | None, pd.DataFrame, str]:
     """Turn a solver's raw output into (time series, per-cycle table, status text).
 
-    Shared by the reduced and the resolved models. Raises :class:`ParameterError` when the
-    first lithiation cannot start and :class:`CalculationError` on any non-finite value."""
-    if status == K.CANNOT_START:
-        first = proto.expand(n_cycles)[0]
-        raise ParameterError(
-            f"current: {first.text!r} cannot be met: the cell voltage is beyond the cut-off at "
-            "the first instant (ohmic and kinetic losses exceed the voltage window)"
-        )
+    Shared by the reduced and the resolved models. Raises :class:`CalculationError` on any
+    non-finite value. (A cell past its cut-off is a result, not an error: physics.md 8.2.)"""
     # the voltage-budget columns are NaN by design where an engine does not split the losses
     core = cyc[:, : K.CYCLE_COLUMNS.index("eta_separator_V")] if cyc.ndim == 2 else cyc
     if not np.all(np.isfinite(core)) or (ts is not None and not np.all(np.isfinite(ts))):
@@ -365,7 +357,7 @@ def simulate(
         cell, options, steps, record, ds_max, dv_max, dead_fraction, progress
     )
     timeseries, cycles, text = _outcome(
-        status, ts, cyc, last, steps, proto, n_cycles, cell, composite_mass_g, K.STATUS_TEXT
+        status, ts, cyc, last, steps, cell, composite_mass_g, K.STATUS_TEXT
     )
     if status == K.CAPACITY_ZERO:
         text = dead_cell_text(cycles, dead_fraction)

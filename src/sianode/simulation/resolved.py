@@ -167,7 +167,7 @@ def simulate_resolved(
     cyc = cycle_table(cyc[:n_cyc])
     node_cyc = node_cyc[:n_cyc]
     timeseries, cycles, text = _outcome(
-        status, ts, cyc, last, steps, proto, n_cycles, cell, composite_mass_g, STATUS_TEXT
+        status, ts, cyc, last, steps, cell, composite_mass_g, STATUS_TEXT
     )
     node_ts_arr, node_cycles = _node_frames(node_ts, node_cyc, cyc[:, 0], cell.electrode_thickness)
     n = int(n_nodes)
