@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..models._jit import compiled
+from .borrowed import borrowed
 from .layout import P_K0
 from .particle import cache_start_ocp, diffusion_factor, diffusion_solve, effective_diffusivity
 from .resolved_node import node_response
@@ -102,9 +103,16 @@ def solve_step(nodes, Inode, I, dt, direction, phi_e0, Mo, p, opt, c, grid, out,
     (wk, Jm, dbase) work arrays (12 x max(n+1, shells), (n+1) x (n+1), n x shells);
     ``stats``: solves, Newton iterations, finite-difference Jacobians. Returns (V, converged).
     """
+    # borrowed views of the arguments (the caller owns them for this call): no reference
+    # counting in the loops below (:mod:`.borrowed`)
     st, prof, st0, prof0 = nodes
-    wk, Jm, dbase = work
+    st, prof, st0, prof0 = borrowed(st), borrowed(prof), borrowed(st0), borrowed(prof0)
+    wk, Jm, dbase = borrowed(work[0]), borrowed(work[1]), borrowed(work[2])
     vol, area_f, dr, dg = grid
+    vol, area_f, dg = borrowed(vol), borrowed(area_f), borrowed(dg)
+    grid = (vol, area_f, dr, dg)
+    Inode, Mo, p, opt = borrowed(Inode), borrowed(Mo), borrowed(p), borrowed(opt)
+    out, stats = borrowed(out), borrowed(stats)
     n = Inode.size
     Fv = wk[2, : n + 1]
     rhs = wk[3, : n + 1]
@@ -140,7 +148,8 @@ def solve_step(nodes, Inode, I, dt, direction, phi_e0, Mo, p, opt, c, grid, out,
         # residual at Inode
         for j in range(n):
             st[j] = st0[j]
-            prof[j, :] = prof0[j, :]
+            for i in range(ns):
+                prof[j, i] = prof0[j, i]
             node_response(
                 st[j],
                 prof[j],
