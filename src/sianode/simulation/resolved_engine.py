@@ -257,7 +257,7 @@ def run_resolved(
         prof0[:, :] = prof
         Inode[:] = Ilast
         V, ok = solve_step(
-            nodes, Inode, I, 0.0, direction, phi_e0, MoT, p, opt, c, grid, out, work, stats
+            nodes, Inode, I, 0.0, direction, phi_e0, MoT, p, opt, c, grid, out, work, stats, False
         )
         st[:] = st0
         prof[:, :] = prof0
@@ -296,8 +296,24 @@ def run_resolved(
             last_try = False
             for _attempt in range(60):
                 Inode[:] = Inode_s
+                # the start states hold their start OCP: stored by the dt = 0 solve above
+                # (restored with st0) or by the last accepted solve's node responses
                 V_new, ok = solve_step(
-                    nodes, Inode, I, dt, direction, phi_e0, MoT, p, opt, c, grid, out, work, stats
+                    nodes,
+                    Inode,
+                    I,
+                    dt,
+                    direction,
+                    phi_e0,
+                    MoT,
+                    p,
+                    opt,
+                    c,
+                    grid,
+                    out,
+                    work,
+                    stats,
+                    True,
                 )
                 if not ok:
                     if dt > 1e-6:

@@ -181,7 +181,9 @@ def diffusion_solve_nodes(prof0, vol, dt, fm, fb, fc, tmp, dbase):
 
 
 @compiled
-def solve_step(nodes, Inode, I, dt, direction, phi_e0, MoT, p, opt, c, grid, out, work, stats):
+def solve_step(
+    nodes, Inode, I, dt, direction, phi_e0, MoT, p, opt, c, grid, out, work, stats, start_known
+):
     """Solve the end-of-step current distribution (backward Euler) by Newton.
 
     ``nodes`` = (st, prof, st0, prof0): node states and profiles, advanced in place from the
@@ -190,7 +192,12 @@ def solve_step(nodes, Inode, I, dt, direction, phi_e0, MoT, p, opt, c, grid, out
     dr, dg) of the radial grid; ``MoT``: the ohmic matrix (:func:`ohmic_matrix`) transposed;
     ``out``: per-node ``NODE_OUT_DTYPE`` records (one more as scratch); ``work`` = (wk, JmT,
     dbase, dtmp) work arrays (12 x max(n+1, shells), (n+1) x (n+1), n x shells, shells x n);
-    ``stats``: solves, Newton iterations, finite-difference Jacobians. Returns (V, converged).
+    ``stats``: solves, Newton iterations, finite-difference Jacobians. ``start_known``: the
+    start states already hold their start OCP and sink for ``direction`` (``u_start``,
+    ``sink_start``): true when they are the end states of this protocol step's last accepted
+    solve, whose node responses stored them (:func:`node_response`), or a retry from the same
+    start; false after anything else changed them (a new protocol step). Returns (V,
+    converged).
     """
     # borrowed views of the arguments (the caller owns them for this call): no reference
     # counting in the loops below (:mod:`.borrowed`)
@@ -225,7 +232,8 @@ def solve_step(nodes, Inode, I, dt, direction, phi_e0, MoT, p, opt, c, grid, out
     ns = prof.shape[1]
     use_pre = ns > 1 and dt > 0.0
     for j in range(n):
-        cache_start_ocp(st0[j], prof0[j], direction, p, opt)
+        if not start_known:
+            cache_start_ocp(st0[j], prof0[j], direction, p, opt)
         # every evaluation of node j starts from this state: its start OCP once per solve
         u_start[j] = start_ocp(st0[j], prof0[j, ns - 1], p, opt, c)
     if use_pre:

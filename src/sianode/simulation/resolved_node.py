@@ -115,6 +115,10 @@ def node_response(s, pj, Ij, dt, direction, p, opt, c, grid, dbase_j, u_start, o
     )
     x_surf = pj[pj.size - 1]
     U2, sink2, s_kin2 = particle_ocp(s, pj, direction, p, opt)
+    # the end state is the next step's start if accepted: keep its OCP and sink as
+    # ``cache_start_ocp`` would store them (same function, same state and direction)
+    s.u_start = U2
+    s.sink_start = sink2
     U2 = blended_ocp(U2, sink2, s, x_surf, p, opt, c.n_si)
     a_contact = max(s.f, 1e-12) * c.a_contact
     i0 = node_exchange_current(s_kin2, p[P_K0], c.i0_eps)
