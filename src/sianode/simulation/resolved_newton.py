@@ -56,52 +56,16 @@ def ohmic_matrix(n, dx, area, sig_e, sig_s, Mo):
 
 
 @compiled
-def solve_dense(A, b, x):
-    """Solve ``A x = b`` by Gaussian elimination with partial pivoting (A, b overwritten)."""
-    n = b.size
-    for c in range(n):
-        piv = c
-        big = abs(A[c, c])
-        for r in range(c + 1, n):
-            if abs(A[r, c]) > big:
-                big = abs(A[r, c])
-                piv = r
-        if piv != c:
-            for k in range(n):
-                tmp = A[c, k]
-                A[c, k] = A[piv, k]
-                A[piv, k] = tmp
-            tmp = b[c]
-            b[c] = b[piv]
-            b[piv] = tmp
-        d = A[c, c]
-        if d == 0.0:
-            d = 1e-300
-        for r in range(c + 1, n):
-            m = A[r, c] / d
-            if m != 0.0:
-                for k in range(c, n):
-                    A[r, k] -= m * A[c, k]
-                b[r] -= m * b[c]
-    for r in range(n - 1, -1, -1):
-        s = b[r]
-        for k in range(r + 1, n):
-            s -= A[r, k] * x[k]
-        d = A[r, r]
-        if d == 0.0:
-            d = 1e-300
-        x[r] = s / d
-
-
-@compiled
 def solve_dense_transposed(At, b, x, mult):
-    """:func:`solve_dense` of ``A x = b`` given ``At`` = A transposed (At, b overwritten).
+    """Solve ``A x = b`` by Gaussian elimination with partial pivoting, given ``At`` = A
+    transposed (At, b overwritten).
 
-    The same operations on every element in the same order, so the same ``x`` bit for bit
-    (pivot rows, multipliers, updates, back substitution). Column-major storage makes a
-    column's multipliers and each row update contiguous, so numba vectorises them (unsigned
-    indices: no negative-index check in the loop). The entries below the diagonal, never read
-    again, are not zeroed. ``mult``: work array of the size of ``b``."""
+    The operations of the row-major elimination this replaced (commit 8a3ee45), on every
+    element in the same order, so the same ``x`` bit for bit (pivot rows, multipliers,
+    updates, back substitution; ``tests/simulation/test_resolved_kernels.py``). Column-major
+    storage makes a column's multipliers and each row update contiguous, so numba vectorises
+    them (unsigned indices: no negative-index check in the loop). The entries below the
+    diagonal, never read again, are not zeroed. ``mult``: work array of the size of ``b``."""
     n = b.size
     for c in range(n):
         piv = c
