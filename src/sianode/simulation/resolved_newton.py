@@ -109,6 +109,20 @@ def solve_dense_transposed(At, b, x, mult):
 
 
 @compiled
+def _thomas_forward_row(row, prev, f):
+    """``row -= f prev`` element by element (one forward-elimination row of the nodes)."""
+    for j in range(uint64(0), uint64(row.size)):
+        row[j] -= f * prev[j]
+
+
+@compiled
+def _thomas_back_row(row, nxt, f, g):
+    """``row = (row - f nxt) / g`` element by element (one back-substitution row)."""
+    for j in range(uint64(0), uint64(row.size)):
+        row[j] = (row[j] - f * nxt[j]) / g
+
+
+@compiled
 def diffusion_solve_nodes(prof0, vol, dt, fm, fb, fc, tmp, dbase):
     """No-source diffusion step of every node's profile (rows of ``prof0``) into the rows of
     ``dbase``: :func:`~sianode.simulation.particle.diffusion_solve` with ``source = 0`` for
@@ -116,7 +130,10 @@ def diffusion_solve_nodes(prof0, vol, dt, fm, fb, fc, tmp, dbase):
 
     The same operations on every element in the same order (bit-identical), with the nodes
     interleaved in ``tmp`` [shells x nodes]: the divisions of the back substitution, a chain
-    within one node, are independent across nodes, so they overlap and vectorise."""
+    within one node, are independent across nodes, so they vectorise. Each row operation is
+    its own function: inlined, LLVM checks the overlap of all rows at once and falls back to
+    scalar code."""
+    tmp = borrowed(tmp)  # the caller owns it; row views then cost no reference count
     n = prof0.shape[0]
     ns = vol.size
     nu = uint64(n)
@@ -128,17 +145,12 @@ def diffusion_solve_nodes(prof0, vol, dt, fm, fb, fc, tmp, dbase):
     for j in range(uint64(0), nu):
         tmp[ns - 1, j] += zero_source
     for i in range(1, ns):
-        f = fm[i]
-        for j in range(uint64(0), nu):
-            tmp[i, j] -= f * tmp[i - 1, j]
+        _thomas_forward_row(tmp[i], tmp[i - 1], fm[i])
     f = fb[ns - 1]
     for j in range(uint64(0), nu):
         tmp[ns - 1, j] = tmp[ns - 1, j] / f
     for i in range(ns - 2, -1, -1):
-        f = fc[i]
-        g = fb[i]
-        for j in range(uint64(0), nu):
-            tmp[i, j] = (tmp[i, j] - f * tmp[i + 1, j]) / g
+        _thomas_back_row(tmp[i], tmp[i + 1], fc[i], fb[i])
     for j in range(n):
         for i in range(ns):
             dbase[j, i] = tmp[i, j]
