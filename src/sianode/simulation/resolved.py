@@ -173,7 +173,7 @@ def simulate_resolved(
     n = int(n_nodes)
     return Result(
         timeseries=timeseries,
-        cycles=cycles,
+        cycle_columns=cycles,
         status=text,
         completed=status == OK,
         cell=cell,
