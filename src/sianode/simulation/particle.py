@@ -273,7 +273,7 @@ def ocp_and_sink(direction, x_surf, h, z, a, w, p, opt):
     return ua, SINK_AMORPHOUS, s
 
 
-@compiled
+@compiled(inline=True)
 def side_reaction_potential(s, p, opt):
     """Potential [V vs Li] of the side reaction that takes a lithiation current next, or
     -1e300 when none is left: the Li3PS4 reduction (interphase) first, then the native oxide
@@ -285,7 +285,7 @@ def side_reaction_potential(s, p, opt):
     return -1e300
 
 
-@compiled
+@compiled(inline=True)
 def particle_ocp(s, prof, direction, p, opt):
     """:func:`ocp_and_sink` of the particle's state (surface shell of its profile).
 
@@ -300,7 +300,7 @@ def particle_ocp(s, prof, direction, p, opt):
     return u, sink, s_kin
 
 
-@compiled
+@compiled(inline=True)
 def front_overpotential(s, sink, I_si, a_contact, s_kin, p, opt):
     """Overpotential of the c-Si/a-Li_xSi reaction front [V] (physics.md 8.4).
 
