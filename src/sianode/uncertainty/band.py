@@ -455,7 +455,7 @@ def sobol_indices(
 ) -> list[dict[str, Any]]:
     """First and total Sobol indices of ``Y`` on a Saltelli design over ``labels``
     (SALib ``sobol.analyze``, no second order; 95 % bootstrap half-widths), largest total
-    index first."""
+    index first. The bootstrap is seeded, so the half-widths repeat from run to run."""
     from SALib.analyze import sobol
 
     problem = {"num_vars": len(labels), "names": list(labels), "bounds": [[0, 1]] * len(labels)}
@@ -465,8 +465,10 @@ def sobol_indices(
     else:
         with warnings.catch_warnings():  # constant subsets (e.g. all failed) are expected
             warnings.filterwarnings("ignore", "Constant values encountered", UserWarning)
+            # SALib seeds its bootstrap only for a truthy seed (``if seed:``): 0 left it
+            # unseeded and the half-widths changed between identical runs
             si = sobol.analyze(
-                problem, Y, calc_second_order=False, num_resamples=num_resamples, seed=seed
+                problem, Y, calc_second_order=False, num_resamples=num_resamples, seed=seed + 1
             )
     rows = [
         {
