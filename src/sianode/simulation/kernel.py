@@ -15,6 +15,7 @@ side-reaction charge.
 from __future__ import annotations
 
 import numpy as np
+from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from ..models._jit import compiled
 from ..models.electrolyte import arrhenius_conductivity, pellet_relative_conductivity
@@ -28,6 +29,8 @@ from .layout import (
     CYCLE_DTYPE,
     DIED,
     FARADAY,
+    N_OPTIONS,
+    N_PARAMS,
     NCY,
     NTS,
     OK,
@@ -186,8 +189,8 @@ def voltage_budget(I, I_si, U, s_kin, sink, s, p, opt, c, out):
 
 @compiled(nogil=True)
 def run_kernel(
-    p,
-    opt,
+    p_vec,
+    opt_vec,
     kind,
     current,
     cutoff,
@@ -208,6 +211,10 @@ def run_kernel(
 
     Returns (status, n_ts, ts, n_cyc, cyc, last_step) with ``ts``
     rows in :data:`TS_COLUMNS` order and ``cyc`` records of ``CYCLE_DTYPE``."""
+    # the parameters and options as fixed-length tuples: passed by value into the inlined
+    # solver functions, where arrays cost two atomic reference counts per call (issue 17)
+    p = to_fixed_tuple(p_vec, N_PARAMS)
+    opt = to_fixed_tuple(opt_vec, N_OPTIONS)
     xmax = p[P_XMAX]
     n_si = silicon_moles(p)
     sigma = arrhenius_conductivity(p[P_SIG], p[P_EA], p[P_T], p[P_SIG_T])
