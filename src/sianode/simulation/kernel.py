@@ -112,40 +112,42 @@ DEAD_CAPACITY_FRACTION = 0.01
 DEAD_CONNECTED_FRACTION = 1e-4
 
 
-#: Slots of the cell-voltage constants of a run (:func:`budget_constants`).
-B_CONTACT = 0  # fully connected contact area [m2]
-B_R_SEP = 1  # separator resistance x area [ohm m2]
-B_R_COMP = 2  # composite resistance x area of the fully connected electrode [ohm m2]
-B_ETA_CE = 3  # counter-electrode overpotential of the current step [V]
-B_F = 4  # connected fraction of the last f^q evaluation [-]
-B_FQ = 5  # its max(f, 1e-12)^q [-]
-N_BUDGET = 6
+#: The cell-voltage constants of a run (:func:`budget_constants`), one record: a record is
+#: passed into inlined functions without reference counting, an array is not.
+BUDGET_CONST_DTYPE = np.dtype(
+    [
+        ("contact", np.float64),  # fully connected contact area [m2]
+        ("r_sep", np.float64),  # separator resistance x area [ohm m2]
+        ("r_comp", np.float64),  # composite resistance x area, fully connected [ohm m2]
+        ("eta_ce", np.float64),  # counter-electrode overpotential of the current step [V]
+        ("f", np.float64),  # connected fraction of the last f^q evaluation [-]
+        ("fq", np.float64),  # its max(f, 1e-12)^q [-]
+    ]
+)
 
 
 @compiled(inline=True)
 def budget_constants(p, sigma, out):
     """Store in ``out`` the parts of the cell voltage that depend on the design only
-    (slots ``B_*``): contact area, separator and composite resistances of the pellet
+    (a record of :data:`BUDGET_CONST_DTYPE`): contact area, separator and composite resistances of the pellet
     conductivity ``sigma`` [S m-1] referred to the pellet (physics.md 8.1). Computed once per
     run instead of at every voltage evaluation (issue 17); the same operations, so the same
     numbers."""
-    out[B_CONTACT] = contact_area(p)
+    out.contact = contact_area(p)
     sig_ref = p[P_SIG_EPS]
-    out[B_R_SEP] = p[P_SEP_L] / pellet_relative_conductivity(
-        sigma, p[P_SEP_EPS], sig_ref, p[P_BRUG]
-    )
+    out.r_sep = p[P_SEP_L] / pellet_relative_conductivity(sigma, p[P_SEP_EPS], sig_ref, p[P_BRUG])
     sig_comp = pellet_relative_conductivity(sigma, p[P_EL_EPS], sig_ref, p[P_BRUG])
-    out[B_R_COMP] = p[P_EL_L] / (3.0 * sig_comp)
-    out[B_ETA_CE] = 0.0
-    out[B_F] = -1.0  # no f^q evaluated yet
-    out[B_FQ] = 1.0
+    out.r_comp = p[P_EL_L] / (3.0 * sig_comp)
+    out.eta_ce = 0.0
+    out.f = -1.0  # no f^q evaluated yet
+    out.fq = 1.0
 
 
 @compiled(inline=True)
 def step_constants(I, p, out):
     """Store the counter-electrode overpotential [V] of a step at current ``I`` [A] (constant
-    over the step) in ``out[B_ETA_CE]``."""
-    out[B_ETA_CE] = butler_volmer_overpotential(I / p[P_AREA], p[P_I0CE], p[P_T])
+    over the step) in ``out.eta_ce``."""
+    out.eta_ce = butler_volmer_overpotential(I / p[P_AREA], p[P_I0CE], p[P_T])
 
 
 @compiled(inline=True)
@@ -164,19 +166,19 @@ def voltage_budget(I, I_si, U, s_kin, sink, s, p, opt, c, out):
     f = s.f
     T = p[P_T]
     area = p[P_AREA]
-    a_contact = max(f, 1e-12) * c[B_CONTACT]
+    a_contact = max(f, 1e-12) * c.contact
     i0 = exchange_current_density(s_kin, p[P_K0], p[P_I0EPS])
     # side reactions and Si lithiation pass the same Si/electrolyte contact: the interfacial
     # kinetics carry the whole reacting current (physics.md 8.3)
     eta = butler_volmer_overpotential(I / a_contact, i0, T)
     eta_front = front_overpotential(s, sink, I_si, a_contact, s_kin, p, opt)
-    r_sep = c[B_R_SEP]
-    if f != c[B_F]:  # f changes only when contact is lost: the power is reused in between
-        c[B_F] = f
-        c[B_FQ] = max(f, 1e-12) ** p[P_Q]
-    r_comp = c[B_R_COMP] / c[B_FQ]
+    r_sep = c.r_sep
+    if f != c.f:  # f changes only when contact is lost: the power is reused in between
+        c.f = f
+        c.fq = max(f, 1e-12) ** p[P_Q]
+    r_comp = c.r_comp / c.fq
     r_int = s.delta_int / (p[P_KINT] * a_contact)
-    eta_ce = c[B_ETA_CE]
+    eta_ce = c.eta_ce
     out.eta_separator_V = I * r_sep / area
     out.eta_composite_V = I * r_comp / area
     out.eta_kinetics_V = eta
@@ -224,7 +226,8 @@ def run_kernel(
     ns = vol.size
     no_pre = np.zeros(0)
     bis = np.zeros(3)  # cut-off bisection: lo, hi, bisecting
-    const = np.empty(N_BUDGET)
+    consts = np.zeros(1, BUDGET_CONST_DTYPE)
+    const = consts[0]
     budget_constants(p, sigma, const)
     grid = (vol, area_f, dr, no_pre)
 
@@ -368,5 +371,5 @@ def run_kernel(
         n_cyc += 1
         if progress.size > 0:
             progress[0] = n_cyc
-    keep_alive(states, accs)
+    keep_alive(states, accs, consts)
     return status, n_ts, ts, n_cyc, cyc, last_step
