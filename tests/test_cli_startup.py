@@ -51,6 +51,7 @@ def test_simulate_reuses_calibration_and_exits_quickly(tmp_path, monkeypatch, ca
     mods = _imported(second.stderr)
     assert "sianode.calibration" not in mods and "scipy.optimize" not in mods  # read back
     assert "pint" not in mods
+    assert "pandas" not in mods  # the JSON is built from numpy columns (issue 17)
     assert "ATEXIT-RAN" not in second.stderr  # os._exit after the JSON was flushed
     assert json.loads(second.stdout) == json.loads(first.stdout)
     # the same numbers as an in-process call, which neither caches nor exits

@@ -9,15 +9,17 @@ first cycle at the study's higher current).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .columns import CYCLE
 from .errors import ParameterError
 
-__all__ = ["summarise_cycles", "RETENTION_PRIMARY", "retention_at"]
+if TYPE_CHECKING:  # pandas is imported where a frame is built: the JSON paths never need it
+    import pandas as pd
+
+__all__ = ["cycle_columns", "summarise_cycles", "RETENTION_PRIMARY", "retention_at"]
 
 RETENTION_PRIMARY = "Retention vs Cycle 1 Lithiation / 1"
 
@@ -67,7 +69,42 @@ def summarise_cycles(
     delithiation_Wh: Any = None,
     reference_cycle: int = 4,
 ) -> pd.DataFrame:
-    """Build the per-cycle table from per-cycle capacities.
+    """Build the per-cycle table from per-cycle capacities: :func:`cycle_columns` (see it for
+    the parameters and units) as a pandas DataFrame, one row per cycle."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        cycle_columns(
+            cycle,
+            lithiation_Ah,
+            delithiation_Ah,
+            active_mass_g=active_mass_g,
+            composite_mass_g=composite_mass_g,
+            area_cm2=area_cm2,
+            lithiation_mean_V=lithiation_mean_V,
+            delithiation_mean_V=delithiation_mean_V,
+            lithiation_Wh=lithiation_Wh,
+            delithiation_Wh=delithiation_Wh,
+            reference_cycle=reference_cycle,
+        )
+    )
+
+
+def cycle_columns(
+    cycle: Any,
+    lithiation_Ah: Any,
+    delithiation_Ah: Any,
+    *,
+    active_mass_g: float | None = None,
+    composite_mass_g: float | None = None,
+    area_cm2: float | None = None,
+    lithiation_mean_V: Any = None,
+    delithiation_mean_V: Any = None,
+    lithiation_Wh: Any = None,
+    delithiation_Wh: Any = None,
+    reference_cycle: int = 4,
+) -> dict[str, np.ndarray]:
+    """The per-cycle table's columns, computed from per-cycle capacities (numpy only).
 
     Parameters
     ----------
@@ -89,8 +126,9 @@ def summarise_cycles(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per cycle. Undefined ratios (a zero reference) are NaN, never inf.
+    dict of str to numpy.ndarray
+        Column name to one value per cycle, in table order. Undefined ratios (a zero
+        reference) are NaN, never inf.
     """
     cyc = np.asarray(cycle, dtype=int)
     n = cyc.size
@@ -100,8 +138,8 @@ def summarise_cycles(
     if np.any(lith < 0) or np.any(deli < 0):
         raise ParameterError("capacities must be >= 0 A h")
     check_normalisers(active_mass_g, composite_mass_g, area_cm2)
-    # columns gathered first, one DataFrame at the end: inserting ~20 columns one by one
-    # into a frame cost ~0.3 ms each (pandas rebuilds its column index every time)
+    # columns gathered first, one DataFrame at the end (summarise_cycles): inserting ~20
+    # columns one by one into a frame cost ~0.3 ms each (pandas rebuilds its column index)
     cols: dict[str, np.ndarray] = {CYCLE: cyc}
     cols["Lithiation Capacity / Ah"] = lith
     cols["Delithiation Capacity / Ah"] = deli
@@ -137,7 +175,7 @@ def summarise_cycles(
         cols["Lithiation Energy / Wh"] = lw
     if dw is not None:
         cols["Delithiation Energy / Wh"] = dw
-    return pd.DataFrame(cols)
+    return cols
 
 
 def retention_at(cycles: pd.DataFrame, cycle: int, column: str = RETENTION_PRIMARY) -> float:

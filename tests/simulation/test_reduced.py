@@ -234,3 +234,20 @@ def test_study_first_cycle_numbers_are_physical(dense):
 
 def test_default_cell_is_valid():
     CellParameters().validate()
+
+
+def test_cycle_records_match_the_frame(dense):
+    """``Result.cycle_records()`` (no pandas, used by ``simulate --json``) gives exactly the
+    rows of ``Result.cycles.to_dict(orient="records")``; the frame is built from the same
+    columns, so the two views cannot drift apart (issue 17)."""
+    res = simulate(dense, STUDY_CYCLE * 3, record=False)
+    records = res.cycle_records()
+    frame = res.cycles.to_dict(orient="records")
+    assert len(records) == len(frame) == len(res.cycles) > 0
+    for got, want in zip(records, frame):
+        assert list(got) == list(want)
+        for key in want:
+            a, b = got[key], want[key]
+            assert type(a) is type(b), key
+            assert (a == b) or (a != a and b != b), key  # NaN equals NaN here
+    assert res.retention_pct == 100.0 * res.cycles["Retention vs Cycle 1 Lithiation / 1"].iloc[-1]

@@ -133,30 +133,23 @@ def simulate_command(
         "completed": res.completed,
         "retention_pct": res.retention_pct,
         "beta": cell.beta,
-        "cycles": res.cycles.to_dict(orient="records"),
+        "cycles": res.cycle_records(),  # no pandas on this path (issue 17)
     }
     if json_out:
         print_json(summary)
         request_quick_exit()
         return
-    c = res.cycles
+    c = res.cycle_columns
+    spec = c["Specific Lithiation Capacity / mAh/g"]
     print_table(
         f"sianode simulate: {label} ({res.status})",
         [
-            ("cycles run", len(c), ""),
-            (
-                "cycle-1 lithiation",
-                float(c["Specific Lithiation Capacity / mAh/g"].iloc[0]),
-                "mAh/g Si",
-            ),
-            ("first-cycle efficiency", float(c["Coulombic Efficiency / 1"].iloc[0]), ""),
-            (
-                "last-cycle lithiation",
-                float(c["Specific Lithiation Capacity / mAh/g"].iloc[-1]),
-                "mAh/g Si",
-            ),
+            ("cycles run", len(spec), ""),
+            ("cycle-1 lithiation", float(spec[0]), "mAh/g Si"),
+            ("first-cycle efficiency", float(c["Coulombic Efficiency / 1"][0]), ""),
+            ("last-cycle lithiation", float(spec[-1]), "mAh/g Si"),
             ("retention (vs cycle-1 lithiation)", res.retention_pct, "%"),
-            ("connected Si at the end", float(c["Connected Fraction / 1"].iloc[-1]), ""),
+            ("connected Si at the end", float(c["Connected Fraction / 1"][-1]), ""),
             ("beta", cell.beta, ""),
         ],
     )

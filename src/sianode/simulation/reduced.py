@@ -5,19 +5,22 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ..columns import CURRENT, CYCLE, STEP, TIME, VOLTAGE
 from ..errors import CalculationError, ParameterError
-from ..metrics import summarise_cycles
+from ..metrics import RETENTION_PRIMARY, cycle_columns
 from ..protocol import Protocol, parse_protocol
 from . import kernel as K
 from .layout import cycle_table
 from .parameters import CellParameters, ModelOptions
 from .validation import validate_inputs
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built (issue 17: a JSON run never
+    import pandas as pd  # needs it, and importing it is a third of the process's time)
 
 __all__ = ["Result", "simulate", "simulate_arrays", "DEFAULT_DS_MAX", "DEFAULT_DV_MAX"]
 
@@ -32,19 +35,25 @@ class Result:
 
     Attributes
     ----------
+    raw_timeseries : numpy.ndarray or None
+        The solver's time series, one row per accepted step in
+        :data:`~sianode.simulation.kernel.TS_COLUMNS` order (None: not recorded).
     timeseries : pandas.DataFrame or None
         BDF columns (``Test Time / s``, ``Voltage / V`` vs the counter electrode,
         ``Current / A`` with BDF's sign: lithiation of Si is negative, ``Cycle Count / 1``,
-        ``Step Count / 1``) plus model states.
+        ``Step Count / 1``) plus model states; built from :attr:`raw_timeseries` on first use.
+    cycle_columns : dict of str to numpy.ndarray
+        The per-cycle table as columns (numpy only); :attr:`cycles` is the same as a frame.
     cycles : pandas.DataFrame
         Per-cycle table (the same schema as measured data, :func:`sianode.metrics.summarise_cycles`)
-        plus trapped Li, side-reaction charge, connected fraction, strain and swelling.
+        plus trapped Li, side-reaction charge, connected fraction, strain and swelling; built
+        from :attr:`cycle_columns` on first use.
     status : str
         ``"completed"`` or the reason the run ended early (data up to then is kept).
     """
 
-    timeseries: pd.DataFrame | None
-    cycles: pd.DataFrame
+    raw_timeseries: np.ndarray | None
+    cycle_columns: dict[str, np.ndarray]
     status: str
     completed: bool
     cell: CellParameters
@@ -52,12 +61,34 @@ class Result:
     n_cycles_requested: int
     info: dict[str, Any] = field(default_factory=dict)
 
+    @cached_property
+    def timeseries(self) -> pd.DataFrame | None:
+        """The time series as a BDF DataFrame (None when not recorded)."""
+        if self.raw_timeseries is None:
+            return None
+        return _timeseries_frame(self.raw_timeseries)
+
+    @cached_property
+    def cycles(self) -> pd.DataFrame:
+        """The per-cycle table (:attr:`cycle_columns` as a pandas DataFrame)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.cycle_columns)
+
+    def cycle_records(self) -> list[dict[str, Any]]:
+        """The per-cycle table as one dict per cycle (column name to value), without pandas;
+        the same values as ``cycles.to_dict(orient="records")``."""
+        names = list(self.cycle_columns)
+        rows = zip(*(self.cycle_columns[k].tolist() for k in names))
+        return [dict(zip(names, row)) for row in rows]
+
     @property
     def retention_pct(self) -> float:
         """Primary retention (vs cycle-1 lithiation) at the last cycle [%]."""
-        if self.cycles.empty:
+        col = self.cycle_columns[RETENTION_PRIMARY]
+        if col.size == 0:
             return float("nan")
-        return 100.0 * float(self.cycles["Retention vs Cycle 1 Lithiation / 1"].iloc[-1])
+        return 100.0 * float(col[-1])
 
     def retention_at(
         self, cycle: int, column: str = "Retention vs Cycle 1 Lithiation / 1"
@@ -144,7 +175,9 @@ def _run_with_progress(
     return box["out"]
 
 
-def _timeseries_frame(ts: np.ndarray, counter_potential: float) -> pd.DataFrame:
+def _timeseries_frame(ts: np.ndarray) -> pd.DataFrame:
+    import pandas as pd
+
     cols = dict(zip(K.TS_COLUMNS, ts.T))
     return pd.DataFrame(
         {
@@ -170,6 +203,19 @@ def _timeseries_frame(ts: np.ndarray, counter_potential: float) -> pd.DataFrame:
 def _cycles_frame(
     cyc: np.ndarray, cell: CellParameters, composite_mass_g: float | None
 ) -> pd.DataFrame:
+    """The per-cycle table of a solver's raw per-cycle rows (:func:`simulated_cycle_columns`
+    as a pandas DataFrame)."""
+    import pandas as pd
+
+    return pd.DataFrame(simulated_cycle_columns(cyc, cell, composite_mass_g))
+
+
+def simulated_cycle_columns(
+    cyc: np.ndarray, cell: CellParameters, composite_mass_g: float | None
+) -> dict[str, np.ndarray]:
+    """Columns of the per-cycle table from a solver's raw per-cycle rows (``CYCLE_COLUMNS``
+    order): the measured-data schema (:func:`sianode.metrics.cycle_columns`) plus the model's
+    states and the voltage budget at the end of each lithiation."""
     c = dict(zip(K.CYCLE_COLUMNS, cyc.T))
     lith_Ah = c["lith_C"] / 3600.0
     deli_Ah = c["delith_C"] / 3600.0
@@ -178,7 +224,7 @@ def _cycles_frame(
         deli_V = np.where(
             c["delith_C"] > 0, c["delith_J"] / np.maximum(c["delith_C"], 1e-300), np.nan
         )
-    df = summarise_cycles(
+    cols = cycle_columns(
         c["cycle"].astype(int),
         lith_Ah,
         deli_Ah,
@@ -190,29 +236,28 @@ def _cycles_frame(
         lithiation_Wh=c["lith_J"] / 3600.0,
         delithiation_Wh=c["delith_J"] / 3600.0,
     )
-    # columns gathered in a dict and joined once: inserting them one by one rebuilt pandas'
-    # column index each time (~0.3 ms per column)
-    extra: dict[str, np.ndarray] = {}
-    extra["Side Reaction Charge / Ah"] = c["side_C"] / 3600.0
-    extra["Cumulative Side Reaction Charge / Ah"] = c["side_total_C"] / 3600.0
-    extra["Trapped Li / Ah"] = c["trapped_C"] / 3600.0
-    extra["Connected Fraction / 1"] = c["connected_fraction"]
-    extra["Max External Strain / 1"] = c["strain_max"]
-    extra["External Strain Amplitude / 1"] = c["strain_max"] - c["strain_min"]
-    extra["Max Electrode Thickness Change / um"] = c["thickness_change_max_m"] * 1e6
-    extra["Li in Connected Si / Ah"] = c["li_connected_C"] / 3600.0
-    extra["Net Charge Passed / Ah"] = c["charge_net_C"] / 3600.0
-    extra["Max Li per Si / 1"] = c["x_max_reached"]
-    extra["Min Li per Si / 1"] = c["x_min_reached"]
-    extra[TIME] = c["time_end_s"]
+    # columns gathered in a dict, a frame built once by whoever needs one: inserting them
+    # one by one rebuilt pandas' column index each time (~0.3 ms per column)
+    cols["Side Reaction Charge / Ah"] = c["side_C"] / 3600.0
+    cols["Cumulative Side Reaction Charge / Ah"] = c["side_total_C"] / 3600.0
+    cols["Trapped Li / Ah"] = c["trapped_C"] / 3600.0
+    cols["Connected Fraction / 1"] = c["connected_fraction"]
+    cols["Max External Strain / 1"] = c["strain_max"]
+    cols["External Strain Amplitude / 1"] = c["strain_max"] - c["strain_min"]
+    cols["Max Electrode Thickness Change / um"] = c["thickness_change_max_m"] * 1e6
+    cols["Li in Connected Si / Ah"] = c["li_connected_C"] / 3600.0
+    cols["Net Charge Passed / Ah"] = c["charge_net_C"] / 3600.0
+    cols["Max Li per Si / 1"] = c["x_max_reached"]
+    cols["Min Li per Si / 1"] = c["x_min_reached"]
+    cols[TIME] = c["time_end_s"]
     # the voltage budget at the end of each lithiation (physics.md 8.2); engines that do
     # not split it (resolved model) leave it out
     for col, name in BUDGET_NAMES.items():
         if col in c and np.isfinite(c[col]).any():
-            extra[name] = c[col]
+            cols[name] = c[col]
     if "eta_separator_V" in c and np.isfinite(c["eta_separator_V"]).any():
-        extra["Lithiation Limited By"] = limiting_loss(c)
-    return pd.concat([df, pd.DataFrame(extra, index=df.index)], axis=1)
+        cols["Lithiation Limited By"] = limiting_loss(c)
+    return cols
 
 
 #: Per-cycle names of the voltage-budget columns (losses at the end of the lithiation).
@@ -233,7 +278,7 @@ def limiting_loss(c: dict[str, np.ndarray]) -> np.ndarray:
     labels = np.array(
         ["separator", "composite", "Si kinetics", "c-Si front", "interphase", "counter electrode"]
     )
-    stack = np.vstack([np.nan_to_num(c[k], nan=-np.inf) for k in keys])
+    stack = np.nan_to_num(np.vstack([c[k] for k in keys]), nan=-np.inf)
     out = labels[np.argmax(stack, axis=0)].astype(object)
     out[~np.isfinite(c["eta_separator_V"])] = "-"
     return out
@@ -248,8 +293,9 @@ def _outcome(
     cell: CellParameters,
     composite_mass_g: float | None,
     status_text: dict[int, str],
-) -> tuple[pd.DataFrame | None, pd.DataFrame, str]:
-    """Turn a solver's raw output into (time series, per-cycle table, status text).
+) -> tuple[np.ndarray | None, dict[str, np.ndarray], str]:
+    """Turn a solver's raw output into (raw time series, per-cycle columns, status text); the
+    frames are built when a user asks for them (:class:`Result`).
 
     Shared by the reduced and the resolved models. Raises :class:`CalculationError` on any
     non-finite value. (A cell past its cut-off is a result, not an error: physics.md 8.2.)"""
@@ -257,12 +303,17 @@ def _outcome(
     core = cyc[:, : K.CYCLE_COLUMNS.index("eta_separator_V")] if cyc.ndim == 2 else cyc
     if not np.all(np.isfinite(core)) or (ts is not None and not np.all(np.isfinite(ts))):
         raise CalculationError("simulation produced non-finite values; please report this cell")
-    timeseries = _timeseries_frame(ts, cell.counter_potential) if ts is not None else None
-    cycles = _cycles_frame(cyc, cell, composite_mass_g)
+    cycles = simulated_cycle_columns(cyc, cell, composite_mass_g)
     text = status_text.get(status, f"status {status}")
     if status != K.OK:
         text = f"{text} (at step {last + 1}, cycle {int(steps['cycle'][last])})"
-    return timeseries, cycles, text
+    return ts, cycles, text
+
+
+def options_dict(options: ModelOptions) -> dict[str, str]:
+    """The mechanism switches as a plain dict (``dataclasses.asdict`` without its deep copy:
+    the fields are strings)."""
+    return {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
 
 
 def run_inputs(
@@ -286,14 +337,13 @@ def run_inputs(
     return cell, options, proto
 
 
-def dead_cell_text(cycles: pd.DataFrame, dead_fraction: float) -> str:
-    """Status of a run stopped at end of life: which cycle, its capacity against cycle 1's
-    and the threshold."""
-    last, first = cycles.iloc[-1], cycles.iloc[0]
-    lith, side = "Lithiation Capacity / Ah", "Side Reaction Charge / Ah"
-    ratio = (last[lith] - last[side]) / max(first[lith] - first[side], 1e-300)
+def dead_cell_text(cycles: dict[str, np.ndarray], dead_fraction: float) -> str:
+    """Status of a run stopped at end of life (per-cycle columns ``cycles``): which cycle,
+    its capacity against cycle 1's and the threshold."""
+    lith, side = cycles["Lithiation Capacity / Ah"], cycles["Side Reaction Charge / Ah"]
+    ratio = (lith[-1] - side[-1]) / max(lith[0] - side[0], 1e-300)
     return (
-        f"cell died at cycle {int(last[CYCLE])}: charge into Si "
+        f"cell died at cycle {int(cycles[CYCLE][-1])}: charge into Si "
         f"{100 * float(ratio):.3g} % of cycle 1's, below "
         f"the end-of-life threshold of {100 * dead_fraction:g} %"
     )
@@ -362,12 +412,12 @@ def simulate(
     if status == K.CAPACITY_ZERO:
         text = dead_cell_text(cycles, dead_fraction)
     return Result(
-        timeseries=timeseries,
-        cycles=cycles,
+        raw_timeseries=timeseries,
+        cycle_columns=cycles,
         status=text,
         completed=status == K.OK,
         cell=cell,
         options=options,
         n_cycles_requested=int(n_cycles or proto.n_cycles),
-        info={"status_code": status, "options": dataclasses.asdict(options)},
+        info={"status_code": status, "options": options_dict(options)},
     )
