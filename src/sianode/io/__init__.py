@@ -23,22 +23,37 @@ Modules: one per format; :mod:`.counters` (cycle and step rules), :mod:`.checks`
 :mod:`.structure`, and the helpers ``_files`` (bytes and text), ``_tables`` (delimited
 text), ``_units``, ``_clock`` (durations, dates) gathered in ``_common``; ``_finish`` builds
 the table. Column names come from :mod:`sianode.columns`.
+
+``read_columns(path)`` returns the same table as a :class:`ColumnTable` (a dict of numpy
+columns with ``attrs``) without importing pandas; ``read`` is it plus the DataFrame. The
+binary formats (.mpr, .nda, .res...) are read without pandas; the text formats parse
+with it either way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ParameterError, ParsingError
 from . import _common as c
-from ._finish import finish
+from ._finish import ColumnTable, finish, finish_columns
 from .detect import FORMATS, detect
 
-__all__ = ["read", "write_bdf", "detect", "finish", "FORMATS"]
+if TYPE_CHECKING:  # imported where a DataFrame is built: read_columns never needs it
+    import pandas as pd
+
+__all__ = [
+    "read",
+    "read_columns",
+    "write_bdf",
+    "detect",
+    "finish",
+    "finish_columns",
+    "ColumnTable",
+    "FORMATS",
+]
 
 
 #: Format -> (reader module, function). Only the module of the format being read is
@@ -100,6 +115,22 @@ def read(
     ParameterError
         Unknown ``format``.
     """
+    table, meta = read_columns(path, format, column_map)
+    block, table._block = table._block, None  # the frame takes the float block as it is
+    return table._frame(block), meta
+
+
+def read_columns(
+    path: str | Path | Sequence[str | Path],
+    format: str | None = None,
+    column_map: dict[str, str] | None = None,
+) -> tuple[ColumnTable, dict[str, Any]]:
+    """Read a cycler file into BDF columns: :func:`read` without building a DataFrame.
+
+    Same parameters, checks, errors and metadata as :func:`read`; the table is a
+    :class:`ColumnTable` (BDF name -> numpy array, in the DataFrame's column order, with
+    its ``attrs``). A binary file (.mpr, .nda, .res...) is read without importing pandas.
+    """
     if isinstance(path, (list, tuple)):
         from . import maccor
 
@@ -110,7 +141,7 @@ def read(
             if detect(p) != "maccor":
                 raise ParsingError(f"{p.name}: only Maccor multi-part tests can be read as a list")
         data, meta = maccor.read_parts(paths)
-        return finish(data, meta, paths[0]), meta
+        return finish_columns(data, meta, paths[0]), meta
     p = Path(path)
     if format is not None and format not in FORMATS:
         raise ParameterError(f"format: expected one of {FORMATS}, got {format!r}")
@@ -137,12 +168,12 @@ def read(
         msg = str(exc).splitlines()[0] if str(exc) else ""
         raise c.fail(p, f"malformed {fmt} file ({type(exc).__name__}: {msg[:120]})") from exc
     try:
-        data = finish(data, meta, p)
+        table = finish_columns(data, meta, p)
     except ParsingError:
         raise
     except (ValueError, KeyError, IndexError, TypeError, OverflowError) as exc:
         raise c.fail(p, f"malformed {fmt} file ({type(exc).__name__})") from exc
-    return data, meta
+    return table, meta
 
 
 def write_bdf(

@@ -7,15 +7,18 @@ so that a corrupt line cannot make pandas' tokenizer allocate without bound.
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ._files import _BREAK, fail
 from .structure import check_fields
+
+if TYPE_CHECKING:  # imported where a text table is parsed: a binary read never needs it
+    import pandas as pd
 
 #: What a reader returns before :func:`sianode.io.finish`: BDF column name -> 1-D array
 #: (numpy or pandas extension array), all of one length. The DataFrame is built once, by
@@ -55,6 +58,8 @@ def parse_csv_text(
         fields = len(names)
     if check:
         check_fields(path, text, sep, fields, first_line=first_line)
+    import pandas as pd
+
     try:
         return pd.read_csv(
             io.BytesIO(text),
@@ -126,14 +131,16 @@ def parse_csv_subset(
 def column_values(s: Any) -> Any:
     """A column's values without an index: a numpy array, or the extension array (a text
     column stays pyarrow-backed instead of becoming an object array); others as given."""
-    if isinstance(s, pd.Series):
+    pd = sys.modules.get("pandas")  # without pandas loaded, ``s`` is no Series
+    if pd is not None and isinstance(s, pd.Series):
         return s.to_numpy() if isinstance(s.dtype, np.dtype) else s.array
     return s
 
 
 def n_rows(df: pd.DataFrame | Mapping[str, Any]) -> int:
     """Number of rows of a DataFrame or of a dict of equal-length columns."""
-    if isinstance(df, pd.DataFrame):
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(df, pd.DataFrame):
         return len(df)
     return len(next(iter(df.values()))) if len(df) else 0
 
@@ -152,6 +159,8 @@ def numeric(
     s = df[col]
     if isinstance(s, np.ndarray) and s.dtype.kind in "fiub":
         return np.asarray(s, dtype=float)
+    import pandas as pd
+
     if not pd.api.types.is_numeric_dtype(s):
         s = pd.Series(s) if isinstance(s, np.ndarray) else s
         s = pd.to_numeric(
