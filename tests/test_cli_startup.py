@@ -77,3 +77,54 @@ def test_sorption_program_does_not_import_coolprop(external_data, capsys):
     assert not any(m.startswith("CoolProp.") for m in mods)
     assert main(["sorption", str(f), "--json"]) == 0  # in process: CoolProp as usual
     assert json.loads(run.stdout) == json.loads(capsys.readouterr().out)
+
+
+def _command_names() -> list[str]:
+    from sianode.cli import app
+
+    return [c.name for c in app.registered_commands if c.name]
+
+
+@pytest.mark.parametrize("name", _command_names())
+def test_one_command_app_prints_the_same_help(name, capsys):
+    """main() builds only the command it runs (issue 17: typer built all 17 on each call,
+    ~15-20 ms): the reduced app shows the same help as the full one."""
+    from sianode.cli import _SETTINGS, app
+    from sianode.cli._startup import app_for
+
+    small = app_for(app, [name, "--help"], _SETTINGS)
+    assert small is not app and [c.name for c in small.registered_commands] == [name]
+    helps = []
+    for a in (app, small):
+        a(args=[name, "--help"], standalone_mode=False)
+        helps.append(capsys.readouterr().out)
+    assert helps[0] == helps[1]
+    assert name in helps[0]
+    assert app_for(app, ["--help"], _SETTINGS) is app
+    assert app_for(app, ["no-such-command"], _SETTINGS) is app
+
+
+@pytest.mark.parametrize("value", [None, "abc", "", " 0.72 mg ", "a/b/", "./x//y.mpr", "-"])
+def test_plain_values_are_typer_own(value, tmp_path):
+    """What the pydantic-free conversion returns for text and path parameters is what
+    typer's own (pydantic) conversion returns, parameter by parameter."""
+    import typer
+
+    from sianode.cli import _SETTINGS, app
+    from sianode.cli._startup import _PlainValue, app_for
+
+    cmd = typer.main.get_command(app_for(app, ["cycles"], _SETTINGS)).commands["cycles"]
+    ctx = cmd.make_context("cycles", [str(tmp_path)], resilient_parsing=True)
+    checked = 0
+    for p in cmd.get_params(ctx):
+        desc = getattr(p, "type_descriptor", None)
+        if desc is None or desc.annotation is bool:
+            continue
+        assert isinstance(p._runtime_param, _PlainValue)
+        got = p._runtime_param.coerce(value, param=p, ctx=ctx)
+        p._runtime_param = None  # typer's own
+        want = p.get_runtime_param().coerce(value, param=p, ctx=ctx)
+        assert got == want and type(got) is type(want), (p.name, value)
+        p._runtime_param = _PlainValue()
+        checked += 1
+    assert checked == 8  # file, 6 text options, --out

@@ -129,7 +129,8 @@ def test_cycle_table_columns_take_columns_or_frames(small_mpr, role):
 
 def test_cycles_json_command_imports_no_pandas(small_mpr):
     """``sianode cycles FILE.mpr --json`` as a user runs it (a fresh process): no pandas
-    (0.35 s of a 0.6 s command before, issue 17), and the numbers of the DataFrame API."""
+    (0.35 s of a 0.6 s command before, issue 17), no pydantic (typer's value conversion,
+    see sianode.cli._startup), and the numbers of the DataFrame API."""
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "sianode.cli", "cycles", str(small_mpr)]
         + ["--json", "--role", "anode"],
@@ -138,7 +139,7 @@ def test_cycles_json_command_imports_no_pandas(small_mpr):
         check=True,
     )
     imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()}
-    heavy = {m.split(".")[0] for m in imported} & {"pandas", "pyarrow", "scipy", "pint"}
+    heavy = {m.split(".")[0] for m in imported} & {"pandas", "pyarrow", "scipy", "pint", "pydantic"}
     assert not heavy
     rows = json.loads(proc.stdout)["cycles"]
     table = cycle_table(read(small_mpr)[0], role="anode")
