@@ -40,7 +40,10 @@ class ColumnTable(dict):
     :func:`sianode.io.read` returns (same names, order, dtypes and values) without pandas,
     for code that needs only arrays (the ``--json`` commands start ~0.35 s sooner without
     importing pandas). ``attrs`` holds what ``DataFrame.attrs`` holds. The analysis
-    functions of :mod:`sianode.cycling` accept it wherever they accept a DataFrame.
+    functions of :mod:`sianode.cycling` accept it wherever they accept a DataFrame. A
+    text column that needs pandas (Neware's ``Step Type``) is a
+    :class:`~sianode.io._tables.LazyColumn` here, built by ``to_frame()`` (or its
+    ``make()``).
     """
 
     def __init__(self, columns: Mapping[str, Any] = (), attrs: dict[str, Any] | None = None):
@@ -62,7 +65,8 @@ class ColumnTable(dict):
         return self._frame(None)
 
     def _frame(self, block: _FloatBlock | None) -> pd.DataFrame:
-        out = _table(dict(self), self.n_rows, block)
+        cols = {k: v.make() if isinstance(v, c.LazyColumn) else v for k, v in self.items()}
+        out = _table(cols, self.n_rows, block)
         out.attrs.update(self.attrs)
         return out
 
@@ -115,6 +119,8 @@ def _all_missing(v: Any) -> bool:
     """True when every value is missing; decided by the first value in most columns."""
     if len(v) == 0:
         return True
+    if isinstance(v, c.LazyColumn):
+        return v.all_missing
     if isinstance(v, np.ndarray) and v.dtype.kind == "f":
         return math.isnan(v[0]) and bool(np.isnan(v).all())
     if isinstance(v, np.ndarray) and v.dtype.kind in "iub":

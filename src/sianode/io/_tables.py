@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,29 @@ if TYPE_CHECKING:  # imported where a text table is parsed: a binary read never 
 #: (numpy or pandas extension array), all of one length. The DataFrame is built once, by
 #: ``finish``.
 Columns = dict[str, Any]
+
+
+class LazyColumn:
+    """A column a reader describes without building it: ``make()`` builds it (e.g. a text
+    column as a pandas ``str`` array) when a DataFrame is built from the columns.
+
+    :func:`sianode.io.read_columns` leaves such a column unbuilt, so that reading a file
+    for numeric work never imports pandas; ``all_missing`` says whether every value is
+    missing (the column is then dropped, as an empty optional column always is).
+    """
+
+    ndim = 1
+
+    def __init__(self, n: int, make: Callable[[], Any], all_missing: bool) -> None:
+        self.n = n
+        self.make = make
+        self.all_missing = all_missing
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __repr__(self) -> str:
+        return f"LazyColumn({self.n} values, built on use)"
 
 
 def parse_csv_text(
