@@ -172,6 +172,10 @@ def cycles_command(
     }
     if as_json:
         typer.echo(json.dumps(result))
+        if out is None:  # nothing left open: skip the interpreter's teardown (polars)
+            from ._util import request_quick_exit
+
+            request_quick_exit()
         return
     typer.echo(
         f"{file.name}: {meta['format']}, {result['n_points']} points, {len(rows)} cycles,"
