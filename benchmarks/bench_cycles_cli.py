@@ -43,7 +43,13 @@ HERE = Path(__file__).resolve().parent
 PEER_PY = HERE / ".venv-peers" / "bin" / "python"
 GALVANI_UPSTREAM = HERE / ".venv-peers" / "galvani-upstream"
 DATA = Path(os.environ.get("SIANODE_EXTERNAL_DATA", "/work/shared/data/external")) / "cycler"
-FILES = ["yadg/gcpl.issue_149.mpr", "yadg/gcpl.pr_182.1.mpr", "navani/test.ndax"]
+FILES = [
+    "yadg/gcpl.issue_149.mpr",
+    "yadg/gcpl.pr_182.1.mpr",
+    "yadg/gcpl.issue_211.mpr",
+    "navani/test.ndax",
+    "navani/test.nda",
+]
 
 
 def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:

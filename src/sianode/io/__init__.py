@@ -115,9 +115,8 @@ def read(
     ParameterError
         Unknown ``format``.
     """
-    table, meta = read_columns(path, format, column_map)
-    block, table._block = table._block, None  # the frame takes the float block as it is
-    return table._frame(block), meta
+    data, meta, p, fmt = _read_source(path, format, column_map)
+    return _finished(finish, data, meta, p, fmt), meta
 
 
 def read_columns(
@@ -131,6 +130,17 @@ def read_columns(
     :class:`ColumnTable` (BDF name -> numpy array, in the DataFrame's column order, with
     its ``attrs``). A binary file (.mpr, .nda, .res...) is read without importing pandas.
     """
+    data, meta, p, fmt = _read_source(path, format, column_map)
+    return _finished(finish_columns, data, meta, p, fmt), meta
+
+
+def _read_source(
+    path: str | Path | Sequence[str | Path],
+    format: str | None,
+    column_map: dict[str, str] | None,
+) -> tuple[Any, dict[str, Any], Path, str | None]:
+    """The reader's columns and metadata, the path and the format (None: the parts of a
+    Maccor test, whose finishing errors are not rewritten); see :func:`read`."""
     if isinstance(path, (list, tuple)):
         from . import maccor
 
@@ -141,7 +151,7 @@ def read_columns(
             if detect(p) != "maccor":
                 raise ParsingError(f"{p.name}: only Maccor multi-part tests can be read as a list")
         data, meta = maccor.read_parts(paths)
-        return finish_columns(data, meta, paths[0]), meta
+        return data, meta, paths[0], None
     p = Path(path)
     if format is not None and format not in FORMATS:
         raise ParameterError(f"format: expected one of {FORMATS}, got {format!r}")
@@ -167,13 +177,28 @@ def read_columns(
         # a reader's own checks should catch bad input; this is the last line of defence
         msg = str(exc).splitlines()[0] if str(exc) else ""
         raise c.fail(p, f"malformed {fmt} file ({type(exc).__name__}: {msg[:120]})") from exc
+    return data, meta, p, fmt
+
+
+def _finished(
+    how: Callable[..., Any], data: Any, meta: dict[str, Any], p: Path, fmt: str | None
+) -> Any:
+    """``how(data, meta, p)`` (:func:`finish` or :func:`finish_columns`); a reader's
+    malformed columns become a ParsingError naming the file.
+
+    :func:`read` calls :func:`finish` itself rather than building the frame from
+    :func:`read_columns`: the same table, but the order in which the reader's arrays are
+    freed and the frame's allocated decides whether glibc hands the heap back to the
+    system after every read (~2,000 page faults, 2 -> 6 ms on the 3.6 MB ``biol.mpr``).
+    """
+    if fmt is None:
+        return how(data, meta, p)
     try:
-        table = finish_columns(data, meta, p)
+        return how(data, meta, p)
     except ParsingError:
         raise
     except (ValueError, KeyError, IndexError, TypeError, OverflowError) as exc:
         raise c.fail(p, f"malformed {fmt} file ({type(exc).__name__})") from exc
-    return table, meta
 
 
 def write_bdf(
