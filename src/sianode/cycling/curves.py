@@ -14,10 +14,10 @@ from .table import _array, _increments, _require
 if TYPE_CHECKING:  # imported where the curves are built (not by sianode.cycling itself)
     import pandas as pd
 
-    from .table import Series
+    from .table import TimeSeries
 
 
-def _half_cycles(data: Series, method: str | None) -> pd.DataFrame:
+def _half_cycles(data: TimeSeries, method: str | None) -> pd.DataFrame:
     import pandas as pd
 
     _require(data)
@@ -38,7 +38,7 @@ def _half_cycles(data: Series, method: str | None) -> pd.DataFrame:
     return frame
 
 
-def voltage_capacity(data: Series, method: str | None = None) -> pd.DataFrame:
+def voltage_capacity(data: TimeSeries, method: str | None = None) -> pd.DataFrame:
     """Voltage against the charge passed within each half cycle.
 
     Parameters
@@ -74,7 +74,7 @@ def voltage_capacity(data: Series, method: str | None = None) -> pd.DataFrame:
 
 
 def dqdv(
-    data: Series,
+    data: TimeSeries,
     dv_V: float = 0.005,
     window: int = 9,
     method: str | None = None,

@@ -41,7 +41,7 @@ from ..metrics import check_normalisers, cycle_columns
 if TYPE_CHECKING:  # a DataFrame is built by cycle_table only: the JSON paths never need it
     import pandas as pd
 
-    Series = pd.DataFrame | ColumnTable
+    TimeSeries = pd.DataFrame | ColumnTable
 
 ROLES = ("anode", "cathode")
 #: Column of :func:`cycle_table` that is False for an incomplete last cycle.
@@ -51,7 +51,7 @@ COMPLETE = "Cycle Complete / 1"
 INCOMPLETE_FRACTION = 0.5
 
 
-def _require(data: Series, cols: tuple[str, ...] = (TIME, VOLTAGE, CURRENT)) -> None:
+def _require(data: TimeSeries, cols: tuple[str, ...] = (TIME, VOLTAGE, CURRENT)) -> None:
     if not isinstance(data, ColumnTable):
         pd = sys.modules.get("pandas")  # without pandas loaded, ``data`` is no DataFrame
         if pd is None or not isinstance(data, pd.DataFrame):
@@ -64,17 +64,17 @@ def _require(data: Series, cols: tuple[str, ...] = (TIME, VOLTAGE, CURRENT)) -> 
 
 
 def _array(col: Any, dtype: Any = None) -> np.ndarray:
-    """A column of a DataFrame (Series) or of a ColumnTable as a numpy array."""
+    """A column of a DataFrame (a Series) or of a ColumnTable as a numpy array."""
     if hasattr(col, "to_numpy"):
         return col.to_numpy(dtype) if dtype is not None else col.to_numpy()
     return np.asarray(col, dtype=dtype)
 
 
-def _n_rows(data: Series) -> int:
+def _n_rows(data: TimeSeries) -> int:
     return len(data[TIME])
 
 
-def dc_current(data: Series) -> np.ndarray:
+def dc_current(data: TimeSeries) -> np.ndarray:
     """Current [A] with impedance points (``Frequency / Hz`` > 0) set to 0.
 
     During an impedance measurement the recorded current is an AC sample, not a DC current
@@ -84,14 +84,14 @@ def dc_current(data: Series) -> np.ndarray:
     return dc_current_values(data[CURRENT], freq)
 
 
-def _increments(data: Series, method: str | None) -> np.ndarray:
+def _increments(data: TimeSeries, method: str | None) -> np.ndarray:
     if method is None:
         method = "hold" if data.attrs.get("current_kind") == "interval_mean" else "trapezoid"
     st = _array(data[STEP_TIME], float) if STEP_TIME in data else None
     return charge_increments(_array(data[TIME], float), dc_current(data), method, st)
 
 
-def suggest_role(data: Series) -> str | None:
+def suggest_role(data: TimeSeries) -> str | None:
     """Suggest the working-electrode role from the voltage window (half cell vs Li).
 
     Returns ``"anode"`` when the median voltage of active points is below 1.5 V and their
@@ -123,7 +123,7 @@ def suggest_role(data: Series) -> str | None:
     return None
 
 
-def _grouping(data: Series, cycles: str, dq: np.ndarray) -> np.ndarray:
+def _grouping(data: TimeSeries, cycles: str, dq: np.ndarray) -> np.ndarray:
     if cycles == "current":
         if CYCLE in data and data.attrs.get("cycle_rule") == "current":
             return _array(data[CYCLE])
@@ -141,7 +141,7 @@ def _grouping(data: Series, cycles: str, dq: np.ndarray) -> np.ndarray:
 OPENINGS = {"charge": 1, "delithiation": 1, "discharge": -1, "lithiation": -1}
 
 
-def renumber_cycles(data: Series, opening: str, method: str | None = None) -> Series:
+def renumber_cycles(data: TimeSeries, opening: str, method: str | None = None) -> TimeSeries:
     """A copy of ``data`` whose ``Cycle Count / 1`` opens each cycle in a chosen direction.
 
     By default a cycle opens in the direction of the file's first half cycle (module doc). A
@@ -178,7 +178,7 @@ def renumber_cycles(data: Series, opening: str, method: str | None = None) -> Se
 
 
 def incomplete_last_cycle(
-    data: Series, grp: np.ndarray, cyc: np.ndarray, chg: np.ndarray, dchg: np.ndarray
+    data: TimeSeries, grp: np.ndarray, cyc: np.ndarray, chg: np.ndarray, dchg: np.ndarray
 ) -> float | None:
     """Whether the last cycle is incomplete: its closing half cycle's share, or None.
 
@@ -223,7 +223,7 @@ def incomplete_last_cycle(
 
 
 def cycle_table(
-    data: Series,
+    data: TimeSeries,
     role: str | None = None,
     active_mass_g: float | None = None,
     composite_mass_g: float | None = None,
@@ -352,7 +352,7 @@ def _group_sums(
 
 
 def cycle_table_columns(
-    data: Series,
+    data: TimeSeries,
     role: str | None = None,
     active_mass_g: float | None = None,
     composite_mass_g: float | None = None,
