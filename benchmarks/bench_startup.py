@@ -2,8 +2,9 @@
 
 A user meets the whole process: interpreter start, imports, work, exit. Each command here
 is started as a fresh process, alternating with its peer (A B A B ..., so a busy minute hits
-both), after one warm-up each; the script prints per command the median wall time and the
-median of the pair-by-pair ratios ``sianode / peer`` (< 1: sianode is faster).
+both), after one warm-up each; the script prints per command the median wall and CPU time
+(user + sys of the finished process, from ``getrusage(RUSAGE_CHILDREN)``) and the medians of
+the pair-by-pair ratios ``sianode / peer`` (< 1: sianode is faster), with the load average.
 
 Run from the repository root (needs the external instrument files and, for the simulate
 peer, PyBaMM in ``benchmarks/.venv-pybamm``: ``python -m venv benchmarks/.venv-pybamm &&
@@ -72,32 +73,50 @@ def commands() -> dict[str, tuple[list[str], list[str]]]:
     }
 
 
-def run_once(cmd: list[str]) -> float:
+def _children_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run_once(cmd: list[str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + sys of the finished child, all its threads) [s]."""
     env = dict(os.environ, PYBAMM_DISABLE_TELEMETRY="true")
+    c = _children_cpu()
     t = time.perf_counter()
     proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     dt = time.perf_counter() - t
+    cpu = _children_cpu() - c
     if proc.returncode != 0:
         err = proc.stderr.decode(errors="replace").strip().splitlines()[-1:]
         raise SystemExit(f"{' '.join(cmd[:3])}...: exit {proc.returncode} {err}")
-    return dt
+    return dt, cpu
 
 
 def bench(ours: list[str], peer: list[str], runs: int) -> dict[str, float | list[float]]:
     run_once(ours)  # warm-up: fills caches (numba, stored calibration, OS file cache)
     run_once(peer)
-    a, b = [], []
+    a, b, ca, cb = [], [], [], []
     for i in range(runs):
-        pair = [(ours, a), (peer, b)] if i % 2 == 0 else [(peer, b), (ours, a)]
-        for cmd, out in pair:
-            out.append(run_once(cmd))
+        pair = [(ours, a, ca), (peer, b, cb)] if i % 2 == 0 else [(peer, b, cb), (ours, a, ca)]
+        for cmd, out, cpu in pair:
+            w, c = run_once(cmd)
+            out.append(w)
+            cpu.append(c)
     ratios = [x / y for x, y in zip(a, b, strict=True)]
     return {
         "sianode_s_median": statistics.median(a),
         "peer_s_median": statistics.median(b),
         "ratio_median": statistics.median(ratios),
+        "sianode_cpu_s_median": statistics.median(ca),
+        "peer_cpu_s_median": statistics.median(cb),
+        "cpu_ratio_median": statistics.median(x / y for x, y in zip(ca, cb, strict=True)),
+        "load_average": list(os.getloadavg()),
         "sianode_s": a,
         "peer_s": b,
+        "sianode_cpu_s": ca,
+        "peer_cpu_s": cb,
     }
 
 
@@ -109,8 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     cmds = commands()
     out = {}
-    print("| command | sianode median [s] | peer median [s] | sianode / peer (median of pairs) |")
-    print("|---|---|---|---|")
+    print(
+        "| command | sianode wall / CPU [s] | peer wall / CPU [s] "
+        "| sianode / peer, wall (CPU), median of pairs | load |"
+    )
+    print("|---|---|---|---|---|")
     for name in a.only.split(","):
         ours, peer = cmds[name]
         if name == "simulate" and not PYBAMM.exists():
@@ -119,8 +141,11 @@ def main(argv: list[str] | None = None) -> int:
         r = bench(ours, peer, a.runs)
         out[name] = {"sianode": " ".join(ours), "peer": " ".join(peer), **r}
         print(
-            f"| {name} | {r['sianode_s_median']:.3f} | {r['peer_s_median']:.3f} | "
-            f"{r['ratio_median']:.3f} ({1 / r['ratio_median']:.1f}x) |"
+            f"| {name} | {r['sianode_s_median']:.3f} / {r['sianode_cpu_s_median']:.3f} "
+            f"| {r['peer_s_median']:.3f} / {r['peer_cpu_s_median']:.3f} "
+            f"| {r['ratio_median']:.3f} ({1 / r['ratio_median']:.1f}x) "
+            f"({r['cpu_ratio_median']:.3f}) | {r['load_average'][0]:.1f} |",
+            flush=True,
         )
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)

@@ -80,3 +80,19 @@ def test_calibration_reads_the_named_materials_target(tmp_path):
     study = load_study(_renamed(tmp_path))
     cal = calibrate_dense(study, material="commercial")
     assert cal.target == 0.17 and cal.material == "commercial"  # study.md: dense 17 % at 50
+
+
+def test_reference_study_without_band_is_not_labelled_blind(tmp_path, capsys):
+    """The reference study keeps v0.1's blind prediction (``[prediction_record]``) and the
+    model was reviewed against it, so its prediction is "after informed review, not blind"
+    with or without the band; --no-band printed and wrote "blind prediction" before."""
+    out = tmp_path / "r"
+    assert main(["reproduce", "--out", str(out), "--no-band"]) == 0
+    printed = capsys.readouterr().out
+    assert "Nanoporous Si (after informed review, not blind): retention" in printed
+    assert "blind (v0.1): 33.8 %" in printed and "blind prediction" not in printed
+    s = json.loads((out / "summary.json").read_text())
+    assert s["blind_record"]["retention_pct"] == 33.8
+    html = (out / "report.html").read_text()
+    assert "Nanoporous Si (after informed review, not blind)" in html
+    assert "(blind prediction)" not in html

@@ -44,6 +44,7 @@ STUDY_SCHEMA: dict[str, frozenset[str] | None] = {
             "parameters",
             "protocol",
             "reported",
+            "prediction_record",
             "metadata",
         }
     ),
@@ -106,6 +107,10 @@ STUDY_SCHEMA: dict[str, frozenset[str] | None] = {
         }
     ),
     "reported.*": frozenset({"retention_cycle", "retention", "retention_definition"}),
+    # an earlier blind prediction of the study, kept unchanged (docs/study-schema.md)
+    "prediction_record": frozenset(
+        {"material", "retention_pct", "retention_band_pct", "date", "commit", "note"}
+    ),
     "metadata": None,
     # model-parameter overrides: CellParameters field names, checked by sianode.cell.build
     "parameters": None,
@@ -166,6 +171,20 @@ class Study:
         """The material whose reported retention calibrates the damage coefficient
         (``[study] calibration_material``, default ``"dense"``)."""
         return self._material_role("calibration_material", "dense")
+
+    def prediction_record(self, material: str) -> dict[str, Any] | None:
+        """The blind prediction of ``material`` made earlier and kept unchanged
+        (``[prediction_record]``), or None. A study that holds one has been reviewed against
+        it since, so later predictions of that material are not blind."""
+        rec = self.raw.get("prediction_record")
+        if not rec or rec.get("material") != material:
+            return None
+        missing = {"retention_pct", "date", "commit"} - set(rec)
+        if missing:
+            raise ParameterError(
+                f"{self.path or 'study'}: [prediction_record] needs {sorted(missing)}"
+            )
+        return {k: v for k, v in rec.items() if k != "material"}
 
     @property
     def prediction_material(self) -> str:

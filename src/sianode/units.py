@@ -98,6 +98,8 @@ _FAST_FACTORS: dict[tuple[str, str], float] = {
     ("uA", "A"): 1e-6,
     ("min", "s"): 60.0,
     ("h", "s"): 3600.0,
+    ("S/cm", "S/m"): 100.0,  # conductivity priors (priors.toml)
+    ("mS/cm", "S/m"): 0.1,
 }
 #: Units the tests check the identity conversion on (any unit converts to itself without pint).
 _FAST_UNITS = {u for pair in _FAST_FACTORS for u in pair} | {"K", "m2/g", "cm3/g", "1/cm"}

@@ -11,7 +11,7 @@ import pytest
 from sianode.calibration import calibrate_dense, predict
 from sianode.cell import build_cell
 from sianode.study import Study
-from sianode.uncertainty import BLIND_RECORD, load_priors, prediction_band
+from sianode.uncertainty import BLIND_LABEL_REVIEWED, load_priors, prediction_band
 from sianode.uncertainty.band import _bases, _cells_for_sample
 from sianode.uncertainty.priors import Prior, collapse
 
@@ -121,7 +121,9 @@ def test_failed_calibrations_are_counted_with_reasons(study, caplog):
     assert s["nanoporous"]["band_failed_fraction"] == pytest.approx(res.failed / 24)
     ok_pct = 100 * res.retention[res.ok]
     assert s["nanoporous"]["retention_pct"] == pytest.approx(np.median(ok_pct))
-    assert s["blind_record"] == BLIND_RECORD
+    assert s["blind_record"] == study.prediction_record("nanoporous")
+    assert s["blind_record"]["retention_pct"] == 33.8  # v0.1's record, unchanged
+    assert s["band"]["label"] == BLIND_LABEL_REVIEWED
     assert s["band"]["sobol_of_failure"][0]["input"] == "conductivity"
 
 

@@ -7,22 +7,26 @@ import copy
 
 import numpy as np
 
-from sianode.report.band import BLIND_LABEL, REVIEW_LABEL, band_figure, band_section
-from sianode.study import Study
-from sianode.uncertainty import BLIND_RECORD, prediction_band
+from sianode.report.band import BLIND_LABEL, band_figure, band_section
+from sianode.study import Study, load_study
+from sianode.uncertainty import BLIND_LABEL_NEW, BLIND_LABEL_REVIEWED, prediction_band
 from sianode.uncertainty.priors import Prior
+
+REVIEW_LABEL = BLIND_LABEL_REVIEWED
 
 
 def _summary(measured):
     return {
+        "prediction_material": "nanoporous",
         "nanoporous": {
             "retention_pct": 40.0,
             "retention_band_pct": [30.0, 50.0],
             "band_samples": 1000,
             "band_failed_fraction": 0.1,
         },
-        "blind_record": dict(BLIND_RECORD),
+        "blind_record": load_study().prediction_record("nanoporous"),
         "band": {
+            "label": REVIEW_LABEL,
             "cycle": 50,
             "design": "test",
             "failure_reasons": {"calibration: x": 100},
@@ -56,3 +60,23 @@ def test_measured_value_is_read_from_the_study_only_when_numeric(study):
     res = prediction_band(Study(raw=raw, path=study.path), priors, n_samples=3, cache=False)
     assert res.measured_pct == 50.0
     assert res.to_summary()["band"]["measured_retention_pct"] == 50.0
+
+
+def test_a_study_without_a_record_is_labelled_blind(study, tmp_path):
+    """The v0.1 record and the "not blind" label belong to the reference study (its
+    ``[prediction_record]``); a study without one gets neither, and a renamed prediction
+    material is used in the text instead of "nanoporous"."""
+    raw = copy.deepcopy(study.raw)
+    del raw["prediction_record"]
+    priors = [Prior("m", "damage_exponent", "uniform", 2.0, 2.0, "1", "1", "estimate")]
+    s = prediction_band(Study(raw=raw), priors, n_samples=3, cache=False, rank=False).to_summary()
+    assert "blind_record" not in s and s["band"]["label"] == BLIND_LABEL_NEW
+    summary = _summary(None)
+    del summary["blind_record"]
+    summary["band"]["label"] = BLIND_LABEL_NEW
+    summary["sponge"] = summary.pop("nanoporous")
+    summary["prediction_material"] = "sponge"
+    band_figure(summary, None, tmp_path / "b.png")
+    text = band_section(summary, None)
+    assert "Sponge Si, blind prediction" in text and BLIND_LABEL not in text
+    assert "33.8" not in text and "measured sponge retention is withheld" in text

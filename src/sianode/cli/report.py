@@ -65,19 +65,22 @@ def reproduce_command(
         f"{cal_mat.capitalize()} Si: calibrated beta = {c['value']:.5g} -> retention {d['retention_pct']:.1f} % at "
         f"cycle {c['cycle']} (target {100 * c['target']:.0f} %)"
     )
-    if "blind_record" in summary:  # the prior band ran (issue 14)
-        typer.echo(
-            f"{pred_mat.capitalize()} Si (after informed review, not blind): median "
-            f"{n['retention_pct']:.1f} % at cycle {c['cycle']}, 5-95 % band "
+    from ..report.reproduce import prediction_label
+
+    head = f"{pred_mat.capitalize()} Si ({prediction_label(summary)}): "
+    if "band_samples" in n:  # the prior band ran (issue 14)
+        line = (
+            f"median {n['retention_pct']:.1f} % at cycle {c['cycle']}, 5-95 % band "
             f"{band[0]:.1f}-{band[1]:.1f} % ({n['band_samples']} samples, "
-            f"{100 * n['band_failed_fraction']:.0f} % failed); "
-            f"blind (v0.1): {summary['blind_record']['retention_pct']} %"
+            f"{100 * n['band_failed_fraction']:.0f} % failed)"
         )
     else:
-        typer.echo(
-            f"{pred_mat.capitalize()} Si (blind prediction): retention {n['retention_pct']:.1f} % at cycle {c['cycle']}"
-            + (f", band {band[0]:.1f}-{band[1]:.1f} %" if band else "")
+        line = f"retention {n['retention_pct']:.1f} % at cycle {c['cycle']}" + (
+            f", band {band[0]:.1f}-{band[1]:.1f} %" if band else ""
         )
+    if "blind_record" in summary:
+        line += f"; blind (v0.1): {summary['blind_record']['retention_pct']} %"
+    typer.echo(head + line)
     typer.echo(f"Report: {Path(out) / 'report.html'} ({summary['runtime_s']} s)")
 
 

@@ -17,7 +17,15 @@ from . import html as H
 __all__ = ["band_figure", "band_section"]
 
 BLIND_LABEL = "blind (v0.1)"
-REVIEW_LABEL = "after informed review, not blind"
+
+
+def _parts(
+    summary: dict[str, Any],
+) -> tuple[str, dict[str, Any], dict[str, Any] | None, dict[str, Any]]:
+    """(predicted material, its summary block, the study's earlier blind prediction or None,
+    the band block)."""
+    mat = summary.get("prediction_material", "nanoporous")
+    return mat, summary[mat], summary.get("blind_record"), summary["band"]
 
 
 def band_figure(summary: dict[str, Any], retention_pct: np.ndarray | None, path: Path) -> None:
@@ -33,18 +41,19 @@ def band_figure(summary: dict[str, Any], retention_pct: np.ndarray | None, path:
     from ..plotting import _plt
 
     plt = _plt()
-    n, blind, band = summary["nanoporous"], summary["blind_record"], summary["band"]
+    mat, n, blind, band = _parts(summary)
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.2), constrained_layout=True)
     ax = axes[0]
-    lo, hi = blind["retention_band_pct"]
-    ax.errorbar(
-        [blind["retention_pct"]],
-        [1],
-        xerr=[[blind["retention_pct"] - lo], [hi - blind["retention_pct"]]],
-        fmt="s",
-        color="0.4",
-        capsize=6,
-    )
+    if blind is not None:
+        lo, hi = blind.get("retention_band_pct") or [blind["retention_pct"]] * 2
+        ax.errorbar(
+            [blind["retention_pct"]],
+            [1],
+            xerr=[[blind["retention_pct"] - lo], [hi - blind["retention_pct"]]],
+            fmt="s",
+            color="0.4",
+            capsize=6,
+        )
     q5, q95 = n["retention_band_pct"]
     med = n["retention_pct"]
     if np.isfinite(med):
@@ -66,15 +75,15 @@ def band_figure(summary: dict[str, Any], retention_pct: np.ndarray | None, path:
     ax.set_yticks([1, 0, -0.5])
     ax.set_yticklabels(
         [
-            f"{BLIND_LABEL}\n{blind['date']}",
-            f"{REVIEW_LABEL}\nmedian, 5-95 %",
+            f"{BLIND_LABEL}\n{blind['date']}" if blind is not None else "",
+            f"{band['label']}\nmedian, 5-95 %",
             f"samples ({n['band_samples']}, {100 * n['band_failed_fraction']:.0f} % failed)",
         ],
         fontsize=8,
     )
     ax.set_ylim(-1, 1.7)
-    ax.set_xlabel(f"nanoporous retention at cycle {band['cycle']} / %")
-    ax.set_title("prediction of the nanoporous cell")
+    ax.set_xlabel(f"{mat} retention at cycle {band['cycle']} / %")
+    ax.set_title(f"prediction of the {mat} cell")
     ax2 = axes[1]
     rows = [r for r in band["sobol"] if np.isfinite(r["ST"])][:10]
     if rows:
@@ -93,18 +102,29 @@ def band_figure(summary: dict[str, Any], retention_pct: np.ndarray | None, path:
 def band_section(summary: dict[str, Any], figure_png: Path | None) -> str:
     """HTML of the band: key numbers, figure, failures, Sobol table, measurement ranking,
     prior table."""
-    n, blind, band = summary["nanoporous"], summary["blind_record"], summary["band"]
+    mat, n, blind, band = _parts(summary)
     q5, q95 = n["retention_band_pct"]
+    record = (
+        f"<br>{H.esc(BLIND_LABEL)}, kept unchanged: {blind['retention_pct']} % "
+        + (
+            f"(band {blind['retention_band_pct'][0]}-{blind['retention_band_pct'][1]} %), "
+            if blind.get("retention_band_pct")
+            else ""
+        )
+        + f"{H.esc(str(blind['date']))}, commit {H.esc(str(blind['commit'])[:12])}."
+        if blind is not None
+        else ""
+    )
     parts = [
-        f'<p class="key">Nanoporous Si, {H.esc(REVIEW_LABEL)}: median {n["retention_pct"]:.1f} %, '
+        f'<p class="key">{H.esc(mat.capitalize())} Si, {H.esc(band["label"])}: median '
+        f"{n['retention_pct']:.1f} %, "
         f"5-95 % band {q5:.1f}-{q95:.1f} % at cycle {band['cycle']} "
-        f"({n['band_samples']} samples, {100 * n['band_failed_fraction']:.1f} % failed).<br>"
-        f"{H.esc(BLIND_LABEL)}, kept unchanged: {blind['retention_pct']} % "
-        f"(band {blind['retention_band_pct'][0]}-{blind['retention_band_pct'][1]} %), "
-        f"{H.esc(blind['date'])}, commit {H.esc(blind['commit'][:12])}.</p>",
+        f"({n['band_samples']} samples, {100 * n['band_failed_fraction']:.1f} % failed)."
+        f"{record}</p>",
         f"<p>Every assumed input is sampled from its prior ({H.esc(band['design'])}); for each "
-        "sample the damage coefficient is re-calibrated on the dense cell's reported retention, "
-        "then the nanoporous cell is predicted. The band is the 5-95 % interval of the "
+        "sample the damage coefficient is re-calibrated on the "
+        f"{H.esc(summary.get('calibration', {}).get('material', 'dense'))} cell's reported retention, "
+        f"then the {H.esc(mat)} cell is predicted. The band is the 5-95 % interval of the "
         "calibrated samples; failed samples are counted below, never dropped silently.</p>",
     ]
     measured = band.get("measured_retention_pct")
@@ -115,12 +135,13 @@ def band_section(summary: dict[str, Any], figure_png: Path | None) -> str:
             f"{'inside' if inside else 'outside'} the 5-95 % band.</p>"
         )
     else:
-        parts.append("<p>The study's measured nanoporous retention is withheld.</p>")
+        parts.append(f"<p>The study's measured {H.esc(mat)} retention is withheld.</p>")
     if figure_png is not None:
         parts.append(
             H.figure(
                 figure_png,
-                f"Left: {BLIND_LABEL} and the prior-based band ({REVIEW_LABEL}). "
+                (f"Left: {BLIND_LABEL} and " if blind is not None else "Left: ")
+                + f"the prior-based band ({band['label']}). "
                 "Right: Sobol indices (SALib) of the predicted retention.",
             )
         )

@@ -399,6 +399,10 @@ def reproduce(
     if band is not None:
         summary[pred_mat]["retention_band_pct"] = [100 * band.low, 100 * band.high]
         summary[pred_mat]["band_rows"] = band.rows
+    # an earlier blind prediction the study keeps: this one is made after reviewing it
+    record = study.prediction_record(pred_mat)
+    if record is not None:
+        summary["blind_record"] = record
     # --- prior band: median and 5-95 % replace the point prediction and the one-at-a-time
     # range (kept as point_prediction_pct and sensitivity_range_pct) ---
     if prior_band is not None:
@@ -477,6 +481,15 @@ def _attribution_html(s: dict[str, Any], cal_mat: str, pred_mat: str) -> str:
     )
 
 
+def prediction_label(summary: dict[str, Any]) -> str:
+    """How the prediction is labelled: "after informed review, not blind" when the study
+    keeps an earlier blind prediction of the material (``[prediction_record]``), else
+    "blind prediction"."""
+    from ..uncertainty.band import BLIND_LABEL_NEW, BLIND_LABEL_REVIEWED
+
+    return BLIND_LABEL_REVIEWED if "blind_record" in summary else BLIND_LABEL_NEW
+
+
 def _report_html(study: Study, s: dict[str, Any], folder: Path) -> str:
     cal_mat, pred_mat = s["calibration"]["material"], s["prediction_material"]
     d, n, cal = s[cal_mat], s[pred_mat], s["calibration"]
@@ -486,14 +499,15 @@ def _report_html(study: Study, s: dict[str, Any], folder: Path) -> str:
     key = (
         f'<p class="key">{H.esc(cal_mat.capitalize())} Si (calibrated): {d["retention_pct"]:.1f} % at cycle {cal["cycle"]} '
         f"(target {100 * cal['target']:.0f} %, beta = {cal['value']:.4g}).<br>"
-        + (  # --- prior band: the median is not the blind prediction ---
-            f"{H.esc(pred_mat.capitalize())} Si (after informed review, not blind): median {n['retention_pct']:.1f} %, "
-            f"5-95 % band {band[0]:.1f}-{band[1]:.1f} % from the priors; blind (v0.1): "
-            f"{s['blind_record']['retention_pct']} %.</p>"
-            if "blind_record" in s
-            else f"{H.esc(pred_mat.capitalize())} Si (blind prediction): {n['retention_pct']:.1f} % "
-            f"({band_text}).</p>"
+        + f"{H.esc(pred_mat.capitalize())} Si ({H.esc(prediction_label(s))}): "
+        + (  # --- prior band: median and 5-95 % ---
+            f"median {n['retention_pct']:.1f} %, 5-95 % band {band[0]:.1f}-{band[1]:.1f} % "
+            "from the priors"
+            if "band_samples" in n
+            else f"{n['retention_pct']:.1f} % ({band_text})"
         )
+        + (f"; blind (v0.1): {s['blind_record']['retention_pct']} %" if "blind_record" in s else "")
+        + ".</p>"
         + f'<p class="note">{H.esc(s["rule"])}. The model is approximate: a uniform-reaction '
         "(reduced) half-cell model; several inputs are estimates (see provenance).</p>"
     )

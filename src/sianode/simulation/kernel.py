@@ -15,6 +15,7 @@ side-reaction charge.
 from __future__ import annotations
 
 import numpy as np
+from numba.np.unsafe.ndarray import to_fixed_tuple
 
 from ..models._jit import compiled
 from ..models.electrolyte import arrhenius_conductivity, pellet_relative_conductivity
@@ -28,6 +29,8 @@ from .layout import (
     CYCLE_DTYPE,
     DIED,
     FARADAY,
+    N_OPTIONS,
+    N_PARAMS,
     NCY,
     NTS,
     OK,
@@ -109,33 +112,73 @@ DEAD_CAPACITY_FRACTION = 0.01
 DEAD_CONNECTED_FRACTION = 1e-4
 
 
+#: The cell-voltage constants of a run (:func:`budget_constants`), one record: a record is
+#: passed into inlined functions without reference counting, an array is not.
+BUDGET_CONST_DTYPE = np.dtype(
+    [
+        ("contact", np.float64),  # fully connected contact area [m2]
+        ("r_sep", np.float64),  # separator resistance x area [ohm m2]
+        ("r_comp", np.float64),  # composite resistance x area, fully connected [ohm m2]
+        ("eta_ce", np.float64),  # counter-electrode overpotential of the current step [V]
+        ("f", np.float64),  # connected fraction of the last f^q evaluation [-]
+        ("fq", np.float64),  # its max(f, 1e-12)^q [-]
+    ]
+)
+
+
 @compiled(inline=True)
-def voltage_budget(I, I_si, U, s_kin, sink, s, p, sigma, opt, out):
+def budget_constants(p, sigma, out):
+    """Store in ``out`` the parts of the cell voltage that depend on the design only
+    (a record of :data:`BUDGET_CONST_DTYPE`): contact area, separator and composite resistances of the pellet
+    conductivity ``sigma`` [S m-1] referred to the pellet (physics.md 8.1). Computed once per
+    run instead of at every voltage evaluation (issue 17); the same operations, so the same
+    numbers."""
+    out.contact = contact_area(p)
+    sig_ref = p[P_SIG_EPS]
+    out.r_sep = p[P_SEP_L] / pellet_relative_conductivity(sigma, p[P_SEP_EPS], sig_ref, p[P_BRUG])
+    sig_comp = pellet_relative_conductivity(sigma, p[P_EL_EPS], sig_ref, p[P_BRUG])
+    out.r_comp = p[P_EL_L] / (3.0 * sig_comp)
+    out.eta_ce = 0.0
+    out.f = -1.0  # no f^q evaluated yet
+    out.fq = 1.0
+
+
+@compiled(inline=True)
+def step_constants(I, p, out):
+    """Store the counter-electrode overpotential [V] of a step at current ``I`` [A] (constant
+    over the step) in ``out.eta_ce``."""
+    out.eta_ce = butler_volmer_overpotential(I / p[P_AREA], p[P_I0CE], p[P_T])
+
+
+@compiled(inline=True)
+def voltage_budget(I, I_si, U, s_kin, sink, s, p, opt, c, out):
     """Losses between the Si OCP and the cell voltage [V], written to ``out`` (a record with
     the ``eta_*_V`` fields of ``CYCLE_DTYPE``); returns the cell voltage vs the counter
     electrode [V].
 
     Total current ``I`` [A, + lithiation], of which ``I_si`` [A] reacts with Si of OCP ``U``
     [V vs Li] and kinetic stoichiometry ``s_kin`` [-] on ``sink``; particle state ``s``
-    (connected fraction, crystalline core, interphase thickness); pellet conductivity
-    ``sigma`` [S m-1]. Butler-Volmer on the connected contact area, the c-Si front
-    (physics.md 8.4), separator and composite ohmic drops referred to the pellet (composite
-    ~ 1/f^q, physics.md 8.1), interphase film, counter electrode."""
+    (connected fraction, crystalline core, interphase thickness); ``c`` the run's and step's
+    constants (:func:`budget_constants`, :func:`step_constants`). Butler-Volmer on the
+    connected contact area, the c-Si front (physics.md 8.4), separator and composite ohmic
+    drops referred to the pellet (composite ~ 1/f^q, physics.md 8.1), interphase film,
+    counter electrode."""
     f = s.f
     T = p[P_T]
     area = p[P_AREA]
-    a_contact = max(f, 1e-12) * contact_area(p)
+    a_contact = max(f, 1e-12) * c.contact
     i0 = exchange_current_density(s_kin, p[P_K0], p[P_I0EPS])
     # side reactions and Si lithiation pass the same Si/electrolyte contact: the interfacial
     # kinetics carry the whole reacting current (physics.md 8.3)
     eta = butler_volmer_overpotential(I / a_contact, i0, T)
     eta_front = front_overpotential(s, sink, I_si, a_contact, s_kin, p, opt)
-    sig_ref = p[P_SIG_EPS]
-    r_sep = p[P_SEP_L] / pellet_relative_conductivity(sigma, p[P_SEP_EPS], sig_ref, p[P_BRUG])
-    sig_comp = pellet_relative_conductivity(sigma, p[P_EL_EPS], sig_ref, p[P_BRUG])
-    r_comp = p[P_EL_L] / (3.0 * sig_comp) / max(f, 1e-12) ** p[P_Q]
+    r_sep = c.r_sep
+    if f != c.f:  # f changes only when contact is lost: the power is reused in between
+        c.f = f
+        c.fq = max(f, 1e-12) ** p[P_Q]
+    r_comp = c.r_comp / c.fq
     r_int = s.delta_int / (p[P_KINT] * a_contact)
-    eta_ce = butler_volmer_overpotential(I / area, p[P_I0CE], T)
+    eta_ce = c.eta_ce
     out.eta_separator_V = I * r_sep / area
     out.eta_composite_V = I * r_comp / area
     out.eta_kinetics_V = eta
@@ -148,8 +191,8 @@ def voltage_budget(I, I_si, U, s_kin, sink, s, p, sigma, opt, out):
 
 @compiled(nogil=True)
 def run_kernel(
-    p,
-    opt,
+    p_vec,
+    opt_vec,
     kind,
     current,
     cutoff,
@@ -170,6 +213,10 @@ def run_kernel(
 
     Returns (status, n_ts, ts, n_cyc, cyc, last_step) with ``ts``
     rows in :data:`TS_COLUMNS` order and ``cyc`` records of ``CYCLE_DTYPE``."""
+    # the parameters and options as fixed-length tuples: passed by value into the inlined
+    # solver functions, where arrays cost two atomic reference counts per call (issue 17)
+    p = to_fixed_tuple(p_vec, N_PARAMS)
+    opt = to_fixed_tuple(opt_vec, N_OPTIONS)
     xmax = p[P_XMAX]
     n_si = silicon_moles(p)
     sigma = arrhenius_conductivity(p[P_SIG], p[P_EA], p[P_T], p[P_SIG_T])
@@ -179,6 +226,9 @@ def run_kernel(
     ns = vol.size
     no_pre = np.zeros(0)
     bis = np.zeros(3)  # cut-off bisection: lo, hi, bisecting
+    consts = np.zeros(1, BUDGET_CONST_DTYPE)
+    const = consts[0]
+    budget_constants(p, sigma, const)
     grid = (vol, area_f, dr, no_pre)
 
     # ---- state
@@ -230,6 +280,7 @@ def run_kernel(
             status = DIED
             break
         I = current[k]
+        step_constants(I, p, const)
         direction = 1 if I > 0 else (-1 if I < 0 else 0)
         if direction != 0:
             start_half_step(s, prof, vol, direction, last_dir, p, opt, a_contact0)
@@ -242,7 +293,7 @@ def run_kernel(
         U, sink, s_kin = particle_ocp(s, prof, direction, p, opt)
         x_room = xmax - mean_li(s, prof, vol)
         I_side = I if (direction > 0 and sink == SINK_SIDE) else 0.0
-        V = voltage_budget(I, I - I_side, U, s_kin, sink, s, p, sigma, opt, bud)
+        V = voltage_budget(I, I - I_side, U, s_kin, sink, s, p, opt, const, bud)
         if beyond_cutoff(direction, V, cut) or si_full_or_empty(direction, x_room, xmax):
             if direction > 0:
                 keep_budget(acc, bud)
@@ -270,7 +321,7 @@ def run_kernel(
                     s, prof, I, dt, direction, p, opt, n_si, beta, a_contact0, grid, no_pre
                 )
                 U, sink2, s_kin = particle_ocp(s, prof, direction, p, opt)
-                V_new = voltage_budget(I, I_si, U, s_kin, sink2, s, p, sigma, opt, bud)
+                V_new = voltage_budget(I, I_si, U, s_kin, sink2, s, p, opt, const, bud)
                 if last_try:  # the last state before a jump past the cut-off
                     final = True
                     break
@@ -320,5 +371,5 @@ def run_kernel(
         n_cyc += 1
         if progress.size > 0:
             progress[0] = n_cyc
-    keep_alive(states, accs)
+    keep_alive(states, accs, consts)
     return status, n_ts, ts, n_cyc, cyc, last_step

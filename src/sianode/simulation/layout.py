@@ -95,6 +95,9 @@ P_UINT = _P["interphase_potential"]
 
 # ---- mechanism options: named indices into ModelOptions.codes()
 _O = {name: i for i, name in enumerate(OPTION_CHOICES)}
+#: Lengths of the parameter vector and the option codes (the kernel reads them as tuples).
+N_PARAMS = len(PARAM_NAMES)
+N_OPTIONS = len(OPTION_CHOICES)
 O_HYST = _O["hysteresis"]
 O_DIFF = _O["diffusion"]
 O_CRYST = _O["crystalline"]
@@ -122,7 +125,9 @@ STATE_DTYPE = np.dtype(
         ("side_total", np.float64),  # cumulative side-reaction charge [C]
         ("delta_int", np.float64),  # interphase thickness [m]
         ("amp_prev", np.float64),  # damage-measure amplitude reached this delithiation [-]
-        ("lin_amp_last", np.float64),  # linear strain amplitude of the last delithiation [-]
+        ("d_prev", np.float64),  # damage factor at amp_prev [-], 0 while not computed
+        # linear strain amplitude of the last delithiation [-] (kept with a breathing interphase)
+        ("lin_amp_last", np.float64),
         ("e_hi", np.float64),  # damage measure at the last lithiation's end [-]
         ("u_start", np.float64),  # OCP at the step start for the applied direction [V]
         ("sink_start", np.int64),  # where Li goes at the step start (see particle.SINK_*)

@@ -35,10 +35,13 @@ class Result:
 
     Attributes
     ----------
+    raw_timeseries : numpy.ndarray or None
+        The solver's time series, one row per accepted step in
+        :data:`~sianode.simulation.kernel.TS_COLUMNS` order (None: not recorded).
     timeseries : pandas.DataFrame or None
         BDF columns (``Test Time / s``, ``Voltage / V`` vs the counter electrode,
         ``Current / A`` with BDF's sign: lithiation of Si is negative, ``Cycle Count / 1``,
-        ``Step Count / 1``) plus model states.
+        ``Step Count / 1``) plus model states; built from :attr:`raw_timeseries` on first use.
     cycle_columns : dict of str to numpy.ndarray
         The per-cycle table as columns (numpy only); :attr:`cycles` is the same as a frame.
     cycles : pandas.DataFrame
@@ -49,7 +52,7 @@ class Result:
         ``"completed"`` or the reason the run ended early (data up to then is kept).
     """
 
-    timeseries: pd.DataFrame | None
+    raw_timeseries: np.ndarray | None
     cycle_columns: dict[str, np.ndarray]
     status: str
     completed: bool
@@ -57,6 +60,13 @@ class Result:
     options: ModelOptions
     n_cycles_requested: int
     info: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame | None:
+        """The time series as a BDF DataFrame (None when not recorded)."""
+        if self.raw_timeseries is None:
+            return None
+        return _timeseries_frame(self.raw_timeseries)
 
     @cached_property
     def cycles(self) -> pd.DataFrame:
@@ -165,7 +175,7 @@ def _run_with_progress(
     return box["out"]
 
 
-def _timeseries_frame(ts: np.ndarray, counter_potential: float) -> pd.DataFrame:
+def _timeseries_frame(ts: np.ndarray) -> pd.DataFrame:
     import pandas as pd
 
     cols = dict(zip(K.TS_COLUMNS, ts.T))
@@ -268,7 +278,7 @@ def limiting_loss(c: dict[str, np.ndarray]) -> np.ndarray:
     labels = np.array(
         ["separator", "composite", "Si kinetics", "c-Si front", "interphase", "counter electrode"]
     )
-    stack = np.vstack([np.nan_to_num(c[k], nan=-np.inf) for k in keys])
+    stack = np.nan_to_num(np.vstack([c[k] for k in keys]), nan=-np.inf)
     out = labels[np.argmax(stack, axis=0)].astype(object)
     out[~np.isfinite(c["eta_separator_V"])] = "-"
     return out
@@ -283,8 +293,9 @@ def _outcome(
     cell: CellParameters,
     composite_mass_g: float | None,
     status_text: dict[int, str],
-) -> tuple[pd.DataFrame | None, dict[str, np.ndarray], str]:
-    """Turn a solver's raw output into (time series, per-cycle columns, status text).
+) -> tuple[np.ndarray | None, dict[str, np.ndarray], str]:
+    """Turn a solver's raw output into (raw time series, per-cycle columns, status text); the
+    frames are built when a user asks for them (:class:`Result`).
 
     Shared by the reduced and the resolved models. Raises :class:`CalculationError` on any
     non-finite value. (A cell past its cut-off is a result, not an error: physics.md 8.2.)"""
@@ -292,12 +303,17 @@ def _outcome(
     core = cyc[:, : K.CYCLE_COLUMNS.index("eta_separator_V")] if cyc.ndim == 2 else cyc
     if not np.all(np.isfinite(core)) or (ts is not None and not np.all(np.isfinite(ts))):
         raise CalculationError("simulation produced non-finite values; please report this cell")
-    timeseries = _timeseries_frame(ts, cell.counter_potential) if ts is not None else None
     cycles = simulated_cycle_columns(cyc, cell, composite_mass_g)
     text = status_text.get(status, f"status {status}")
     if status != K.OK:
         text = f"{text} (at step {last + 1}, cycle {int(steps['cycle'][last])})"
-    return timeseries, cycles, text
+    return ts, cycles, text
+
+
+def options_dict(options: ModelOptions) -> dict[str, str]:
+    """The mechanism switches as a plain dict (``dataclasses.asdict`` without its deep copy:
+    the fields are strings)."""
+    return {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
 
 
 def run_inputs(
@@ -396,12 +412,12 @@ def simulate(
     if status == K.CAPACITY_ZERO:
         text = dead_cell_text(cycles, dead_fraction)
     return Result(
-        timeseries=timeseries,
+        raw_timeseries=timeseries,
         cycle_columns=cycles,
         status=text,
         completed=status == K.OK,
         cell=cell,
         options=options,
         n_cycles_requested=int(n_cycles or proto.n_cycles),
-        info={"status_code": status, "options": dataclasses.asdict(options)},
+        info={"status_code": status, "options": options_dict(options)},
     )

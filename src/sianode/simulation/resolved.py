@@ -34,8 +34,6 @@ a step), :mod:`.resolved_engine` (the protocol loop); this module is the Python 
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 from numba import prange
@@ -48,7 +46,14 @@ from .batch import store_design
 from .kernel import DEAD_CAPACITY_FRACTION
 from .layout import OK, STATUS_TEXT, cycle_table
 from .parameters import CellParameters, ModelOptions
-from .reduced import DEFAULT_DS_MAX, DEFAULT_DV_MAX, Result, _outcome, run_inputs
+from .reduced import (
+    DEFAULT_DS_MAX,
+    DEFAULT_DV_MAX,
+    Result,
+    _outcome,
+    options_dict,
+    run_inputs,
+)
 from .resolved_engine import NODE_CYCLE_COLUMNS, NODE_TS_COLUMNS, run_resolved
 from .validation import validate_inputs
 
@@ -172,7 +177,7 @@ def simulate_resolved(
     node_ts_arr, node_cycles = _node_frames(node_ts, node_cyc, cyc[:, 0], cell.electrode_thickness)
     n = int(n_nodes)
     return Result(
-        timeseries=timeseries,
+        raw_timeseries=timeseries,
         cycle_columns=cycles,
         status=text,
         completed=status == OK,
@@ -181,7 +186,7 @@ def simulate_resolved(
         n_cycles_requested=int(n_cycles or proto.n_cycles),
         info={
             "status_code": status,
-            "options": dataclasses.asdict(options),
+            "options": options_dict(options),
             "model": "uniform" if uniform_reaction else "resolved",
             "n_nodes": n,
             "node_positions_m": (np.arange(n) + 0.5) / n * cell.electrode_thickness,

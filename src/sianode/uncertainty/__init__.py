@@ -1,12 +1,19 @@
 """Uncertainty of the prediction: priors of the assumed inputs, the prior-based band,
 Sobol indices and which measurement would narrow the band most (issue 14 B, C)."""
 
-from .band import BLIND_RECORD, BandResult, prediction_band, sobol_indices
+from .band import (
+    BLIND_LABEL_NEW,
+    BLIND_LABEL_REVIEWED,
+    BandResult,
+    prediction_band,
+    sobol_indices,
+)
 from .measurements import MEASUREMENTS, Measurement, cell_resistance, rank_measurements
 from .priors import Prior, collapse, load_priors, priors_markdown
 
 __all__ = [
-    "BLIND_RECORD",
+    "BLIND_LABEL_NEW",
+    "BLIND_LABEL_REVIEWED",
     "BandResult",
     "prediction_band",
     "sobol_indices",

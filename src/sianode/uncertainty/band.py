@@ -40,17 +40,20 @@ from ..units import to_unit
 from .measurements import rank_measurements, sample_observables
 from .priors import Prior, load_priors
 
-__all__ = ["BandResult", "prediction_band", "BLIND_RECORD", "sobol_indices"]
+__all__ = [
+    "BLIND_LABEL_NEW",
+    "BLIND_LABEL_REVIEWED",
+    "BandResult",
+    "prediction_band",
+    "sobol_indices",
+]
 
 log = logging.getLogger(__name__)
 
-#: v0.1's blind prediction of the nanoporous cell, kept unchanged (README.md at this commit).
-BLIND_RECORD: dict[str, Any] = {
-    "retention_pct": 33.8,
-    "retention_band_pct": [25.4, 39.0],
-    "date": "2026-11-25",
-    "commit": "e1911cafe57f383ef696e093d61ec25838d0a09d",
-}
+#: How a prediction is labelled: a study that holds an earlier blind prediction of the
+#: material (``[prediction_record]``) has been reviewed against it since.
+BLIND_LABEL_REVIEWED = "after informed review, not blind"
+BLIND_LABEL_NEW = "blind prediction"
 
 BETA_MAX = 10.0  # as calibrate_dense
 _ROW = {name: i for i, name in enumerate(K.CYCLE_COLUMNS)}
@@ -349,6 +352,9 @@ class BandResult:
     wall_time_s: float = float("nan")
     measured_pct: float | None = None
     held: list[str] = field(default_factory=list)
+    #: the study's earlier blind prediction of this material, kept unchanged
+    #: (:meth:`sianode.study.Study.prediction_record`), or None
+    blind_record: dict[str, Any] | None = None
 
     @property
     def samples(self) -> int:
@@ -412,14 +418,13 @@ class BandResult:
     def to_summary(self) -> dict[str, Any]:
         """The fields ``summary.json`` carries (issue 14 E)."""
         q5, q50, q95 = self.quantiles_pct()
-        return {
+        out: dict[str, Any] = {
             "nanoporous": {
                 "retention_pct": q50,
                 "retention_band_pct": [q5, q95],
                 "band_samples": self.samples,
                 "band_failed_fraction": self.failed_fraction,
             },
-            "blind_record": dict(BLIND_RECORD),
             "measurement_ranking": [
                 {
                     "measurement": r["measurement"],
@@ -428,7 +433,7 @@ class BandResult:
                 for r in self.ranking
             ],
             "band": {
-                "label": "after informed review, not blind",
+                "label": BLIND_LABEL_REVIEWED if self.blind_record else BLIND_LABEL_NEW,
                 "material": self.material,
                 "cycle": self.cycle,
                 "calibration_target": self.target,
@@ -447,6 +452,9 @@ class BandResult:
                 "measured_retention_pct": self.measured_pct,
             },
         }
+        if self.blind_record is not None:
+            out["blind_record"] = dict(self.blind_record)
+        return out
 
 
 # ----------------------------------------------------------------------------- Sobol
@@ -455,7 +463,7 @@ def sobol_indices(
 ) -> list[dict[str, Any]]:
     """First and total Sobol indices of ``Y`` on a Saltelli design over ``labels``
     (SALib ``sobol.analyze``, no second order; 95 % bootstrap half-widths), largest total
-    index first."""
+    index first. The bootstrap is seeded, so the half-widths repeat from run to run."""
     from SALib.analyze import sobol
 
     problem = {"num_vars": len(labels), "names": list(labels), "bounds": [[0, 1]] * len(labels)}
@@ -465,8 +473,10 @@ def sobol_indices(
     else:
         with warnings.catch_warnings():  # constant subsets (e.g. all failed) are expected
             warnings.filterwarnings("ignore", "Constant values encountered", UserWarning)
+            # SALib seeds its bootstrap only for a truthy seed (``if seed:``): 0 left it
+            # unseeded and the half-widths changed between identical runs
             si = sobol.analyze(
-                problem, Y, calc_second_order=False, num_resamples=num_resamples, seed=seed
+                problem, Y, calc_second_order=False, num_resamples=num_resamples, seed=seed + 1
             )
     rows = [
         {
@@ -679,6 +689,7 @@ def prediction_band(
         saltelli_N=N,
         simulations=n_sim,
         held=[p.label for p in held],
+        blind_record=study.prediction_record(material),
     )
     ok = result.ok
     Y = 100.0 * np.where(ok, ret, np.nan)
