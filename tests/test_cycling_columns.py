@@ -21,8 +21,7 @@ import pytest
 
 from sianode.cycling import cycle_table, cycle_table_columns, renumber_cycles
 from sianode.cycling.table import _group_sums, _kahan_sums
-from sianode.io import ColumnTable, read, read_columns
-from sianode.io._tables import LazyColumn
+from sianode.io import ColumnTable, LazyColumn, read, read_columns
 
 
 def _cases(seed: int = 11) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ParameterError, ParsingError
 from . import _common as c
 from ._finish import ColumnTable, finish, finish_columns
+from ._tables import LazyColumn
 from .detect import FORMATS, detect
 
 if TYPE_CHECKING:  # imported where a DataFrame is built: read_columns never needs it
@@ -52,6 +53,7 @@ __all__ = [
     "finish",
     "finish_columns",
     "ColumnTable",
+    "LazyColumn",
     "FORMATS",
 ]
 

@@ -42,7 +42,7 @@ class ColumnTable(dict):
     importing pandas). ``attrs`` holds what ``DataFrame.attrs`` holds. The analysis
     functions of :mod:`sianode.cycling` accept it wherever they accept a DataFrame. A
     text column that needs pandas (Neware's ``Step Type``) is a
-    :class:`~sianode.io._tables.LazyColumn` here, built by ``to_frame()`` (or its
+    :class:`~sianode.io.LazyColumn` here, built by ``to_frame()`` (or its
     ``make()``).
     """
 

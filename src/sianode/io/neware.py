@@ -144,7 +144,7 @@ def _fastnda_columns(
 
     ``names`` are fastnda's column names, ``height`` its number of rows, ``col(name)`` a
     numeric column as float64 and ``step_type()`` the step type names (a
-    :class:`~sianode.io._tables.LazyColumn` of a pandas ``str`` array); from fastnda's
+    :class:`~sianode.io.LazyColumn` of a pandas ``str`` array); from fastnda's
     polars frame or from :mod:`.neware_nda`.
     """
     for n in ("voltage_V", "current_mA", "total_time_s"):
