@@ -65,7 +65,9 @@ class ColumnTable(dict):
         return self._frame(None)
 
     def _frame(self, block: _FloatBlock | None) -> pd.DataFrame:
-        cols = {k: v.make() if isinstance(v, c.LazyColumn) else v for k, v in self.items()}
+        cols: dict[str, Any] = self
+        if any(isinstance(v, c.LazyColumn) for v in self.values()):
+            cols = {k: v.make() if isinstance(v, c.LazyColumn) else v for k, v in self.items()}
         out = _table(cols, self.n_rows, block)
         out.attrs.update(self.attrs)
         return out
@@ -119,12 +121,13 @@ def _all_missing(v: Any) -> bool:
     """True when every value is missing; decided by the first value in most columns."""
     if len(v) == 0:
         return True
-    if isinstance(v, c.LazyColumn):
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind == "f":
+            return math.isnan(v[0]) and bool(np.isnan(v).all())
+        if v.dtype.kind in "iub":
+            return False  # integers and booleans have no missing value
+    elif isinstance(v, c.LazyColumn):
         return v.all_missing
-    if isinstance(v, np.ndarray) and v.dtype.kind == "f":
-        return math.isnan(v[0]) and bool(np.isnan(v).all())
-    if isinstance(v, np.ndarray) and v.dtype.kind in "iub":
-        return False  # integers and booleans have no missing value
     import pandas as pd
 
     first = v[0]

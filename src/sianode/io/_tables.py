@@ -154,6 +154,8 @@ def parse_csv_subset(
 def column_values(s: Any) -> Any:
     """A column's values without an index: a numpy array, or the extension array (a text
     column stays pyarrow-backed instead of becoming an object array); others as given."""
+    if isinstance(s, np.ndarray):
+        return s
     pd = sys.modules.get("pandas")  # without pandas loaded, ``s`` is no Series
     if pd is not None and isinstance(s, pd.Series):
         return s.to_numpy() if isinstance(s.dtype, np.dtype) else s.array
