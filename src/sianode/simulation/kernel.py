@@ -22,6 +22,7 @@ from ..models.electrolyte import arrhenius_conductivity, pellet_relative_conduct
 from ..models.kinetics import butler_volmer_overpotential, exchange_current_density
 from ..models.mechanics import electrode_thickness_change
 from .accounting import accumulate_step, close_cycle, keep_budget, open_cycle, write_sample
+from .borrowed import borrowed
 from .layout import (
     CANNOT_START,
     CAPACITY_ZERO,
@@ -222,20 +223,25 @@ def run_kernel(
     sigma = arrhenius_conductivity(p[P_SIG], p[P_EA], p[P_T], p[P_SIG_T])
     beta = damage_coefficient(p)
     a_contact0 = contact_area(p)
-    vol, area_f, dr = radial_grid(p, opt)
-    ns = vol.size
-    no_pre = np.zeros(0)
-    bis = np.zeros(3)  # cut-off bisection: lo, hi, bisecting
+    vol_own, area_own, dr = radial_grid(p, opt)
+    ns = vol_own.size
+    pre_own = np.zeros(0)
+    bis_own = np.zeros(3)
     consts = np.zeros(1, BUDGET_CONST_DTYPE)
     const = consts[0]
     budget_constants(p, sigma, const)
-    grid = (vol, area_f, dr, no_pre)
 
     # ---- state
     states = np.zeros(2, STATE_DTYPE)
     s = states[0]  # the particle; states[1] keeps the start of the step being solved
-    prof = np.zeros(ns)
-    prof_start = np.zeros(ns)
+    prof_own = np.zeros(ns)
+    prof_start_own = np.zeros(ns)
+    # the loop works on borrowed views of these arrays (no reference counting, :mod:`.borrowed`);
+    # this call owns them and keeps them alive to its end (keep_alive below), none is returned
+    vol, area_f, no_pre = borrowed(vol_own), borrowed(area_own), borrowed(pre_own)
+    prof, prof_start = borrowed(prof_own), borrowed(prof_start_own)
+    bis = borrowed(bis_own)  # cut-off bisection: lo, hi, bisecting
+    grid = (vol, area_f, dr, no_pre)
     init_particle(s, prof, p, opt, 1.0, a_contact0)
     t = 0.0
     q_net = 0.0
@@ -371,5 +377,5 @@ def run_kernel(
         n_cyc += 1
         if progress.size > 0:
             progress[0] = n_cyc
-    keep_alive(states, accs, consts)
+    keep_alive(states, accs, consts, vol_own, area_own, pre_own, bis_own, prof_own, prof_start_own)
     return status, n_ts, ts, n_cyc, cyc, last_step

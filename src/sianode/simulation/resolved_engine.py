@@ -165,9 +165,15 @@ def run_resolved(
     out = np.zeros(N + 1, NODE_OUT_DTYPE)
     sig_e = np.zeros(N)
     Mo = np.zeros((N, N))
+    MoT = np.zeros((N, N))  # Mo transposed, what the Newton solve reads
     bis = np.zeros(3)  # cut-off bisection: lo, hi, bisecting
     stats = np.zeros(4, dtype=np.int64)  # solves, Newton iterations, Jacobians, steps
-    work = (np.zeros((12, max(N + 1, ns))), np.zeros((N + 1, N + 1)), np.zeros((N, ns)))
+    work = (
+        np.zeros((12, max(N + 1, ns))),
+        np.zeros((N + 1, N + 1)),
+        np.zeros((N, ns)),
+        np.zeros((ns, N)),
+    )
 
     t = 0.0
     q_net = 0.0
@@ -243,12 +249,15 @@ def run_resolved(
                 Mo[0, 0] += p[layout.P_EL_L] / (3.0 * sig_s * area)
         else:
             ohmic_matrix(N, dxl, area, sig_e, sig_s, Mo)
+        for j in range(N):
+            for m in range(N):
+                MoT[m, j] = Mo[j, m]
         # instantaneous distribution and voltage at the step start (dt = 0)
         st0[:] = st
         prof0[:, :] = prof
         Inode[:] = Ilast
         V, ok = solve_step(
-            nodes, Inode, I, 0.0, direction, phi_e0, Mo, p, opt, c, grid, out, work, stats
+            nodes, Inode, I, 0.0, direction, phi_e0, MoT, p, opt, c, grid, out, work, stats, False
         )
         st[:] = st0
         prof[:, :] = prof0
@@ -287,8 +296,24 @@ def run_resolved(
             last_try = False
             for _attempt in range(60):
                 Inode[:] = Inode_s
+                # the start states hold their start OCP: stored by the dt = 0 solve above
+                # (restored with st0) or by the last accepted solve's node responses
                 V_new, ok = solve_step(
-                    nodes, Inode, I, dt, direction, phi_e0, Mo, p, opt, c, grid, out, work, stats
+                    nodes,
+                    Inode,
+                    I,
+                    dt,
+                    direction,
+                    phi_e0,
+                    MoT,
+                    p,
+                    opt,
+                    c,
+                    grid,
+                    out,
+                    work,
+                    stats,
+                    True,
                 )
                 if not ok:
                     if dt > 1e-6:

@@ -94,19 +94,31 @@ def blended_ocp(U, sink, s, x_surf, p, opt, n_si):
 
 
 @compiled(inline=True)
-def node_response(s, pj, Ij, dt, direction, p, opt, c, grid, dbase_j, out):
+def start_ocp(s, x_surf, p, opt, c):
+    """The node's (blended) OCP at the step start [V], for the secant of ``dG``: the OCP that
+    ``cache_start_ocp`` stored in ``s``, through :func:`blended_ocp` at the surface
+    stoichiometry ``x_surf`` [-]."""
+    return blended_ocp(s.u_start, s.sink_start, s, x_surf, p, opt, c.n_si)
+
+
+@compiled(inline=True)
+def node_response(s, pj, Ij, dt, direction, p, opt, c, grid, dbase_j, u_start, out):
     """Advance node state ``s``/``pj`` (in place) by ``dt`` [s] at reaction current ``Ij``
     [A] and fill ``out`` (a ``NODE_OUT_DTYPE`` record) with its end state.
 
     ``G = -U + eta + R_int Ij`` [V] is the node's share of the potential balance; ``dG`` the
-    Newton diagonal: kinetics + interphase + the OCP secant over the step."""
-    # the (blended) OCP at the step start, for the secant of dG
-    U = blended_ocp(s.u_start, s.sink_start, s, pj[pj.size - 1], p, opt, c.n_si)
+    Newton diagonal: kinetics + interphase + the OCP secant over the step. ``u_start`` [V]:
+    :func:`start_ocp` of the step's start state (the same for every Newton iteration)."""
+    U = u_start
     I_si, xm, e_now, _u0 = advance_particle(
         s, pj, Ij, dt, direction, p, opt, c.n_si, c.beta, c.a_contact, grid, dbase_j
     )
     x_surf = pj[pj.size - 1]
     U2, sink2, s_kin2 = particle_ocp(s, pj, direction, p, opt)
+    # the end state is the next step's start if accepted: keep its OCP and sink as
+    # ``cache_start_ocp`` would store them (same function, same state and direction)
+    s.u_start = U2
+    s.sink_start = sink2
     U2 = blended_ocp(U2, sink2, s, x_surf, p, opt, c.n_si)
     a_contact = max(s.f, 1e-12) * c.a_contact
     i0 = node_exchange_current(s_kin2, p[P_K0], c.i0_eps)
