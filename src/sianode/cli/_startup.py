@@ -12,9 +12,13 @@ A user meets the whole process, and two costs of typer (0.29) come before any wo
   itself, with typer's own rules: a missing value stays None, a text value of a ``str``
   parameter stays that text, and a ``Path`` parameter's text becomes ``Path(text)`` (what
   pydantic's Path validation gives) before typer's own path checks
-  (``typer._param_types.coerce_cli_path``: exists, readable, ... as declared). Any other
-  value or type goes to typer's own conversion. Without those typer internals (another
-  typer version) nothing is changed.
+  (``typer._param_types.coerce_cli_path``: exists, readable, ... as declared). For an
+  ``int``, ``float`` or ``bool`` parameter without bounds or a custom parser, a value that
+  already has that type (a flag, a default) is returned as it is, and a text value in plain
+  decimal form (``50``, ``-3``, ``0.01``, ``1e-3``) becomes ``int(text)`` or ``float(text)``,
+  which is what pydantic returns for those texts. Any other value or type (``1_000``,
+  `` 5``, ``inf``, a bad value and its error message) goes to typer's own conversion.
+  Without those typer internals (another typer version) nothing is changed.
 
 ``tests/test_cli_startup.py`` checks that ``--help`` of every command is unchanged and
 that ``sianode cycles FILE --json`` imports neither pydantic nor pandas.
@@ -23,6 +27,7 @@ that ``sianode cycles FILE --json`` imports neither pydantic nor pandas.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +40,11 @@ except ImportError:  # pragma: no cover - another typer version: typer converts 
     _coerce_cli_path = None
 
 
+#: Texts whose int / float value Python and pydantic read alike (anything else: typer's own).
+_INT_TEXT = re.compile(r"[+-]?[0-9]+\Z")
+_FLOAT_TEXT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
+
+
 class _PlainValue:
     """Stands in for typer's runtime coercion of one parameter (``coerce(value, param,
     ctx)``) and hands every case it does not cover to typer's own."""
@@ -44,13 +54,26 @@ class _PlainValue:
         if value is None:
             return () if multi else None  # as typer's RuntimeParam.coerce
         desc = param.type_descriptor
-        if not multi and isinstance(value, str) and desc.parameter_info.parser is None:
-            if desc.annotation is str:
+        ann, info = desc.annotation, desc.parameter_info
+        if not multi and isinstance(value, str) and info.parser is None:
+            if ann is str:
                 return value  # typer's str adapter returns a text value as it is
-            if desc.annotation is Path and _coerce_cli_path is not None:
-                return _coerce_cli_path(
-                    Path(value), desc.parameter_info, path_type=Path, param=param, ctx=ctx
-                )
+            if ann is Path and _coerce_cli_path is not None:
+                return _coerce_cli_path(Path(value), info, path_type=Path, param=param, ctx=ctx)
+        plain_number = (
+            not multi
+            and info.parser is None
+            and getattr(info, "click_type", None) is None
+            and info.min is None
+            and info.max is None
+        )
+        if plain_number and ann in (int, float, bool) and type(value) is ann:
+            return value  # a flag or a default of the declared type, as pydantic returns it
+        if plain_number and isinstance(value, str):
+            if ann is int and _INT_TEXT.match(value):
+                return int(value)
+            if ann is float and _FLOAT_TEXT.match(value):
+                return float(value)
         param._runtime_param = None  # typer's own conversion, from now on
         return param.get_runtime_param().coerce(value, param=param, ctx=ctx)
 
