@@ -126,6 +126,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="simulate,sorption,xrd,raman")
     ap.add_argument("--json", type=Path, default=None, help="write the results here")
     a = ap.parse_args(argv)
+    # byte-compile sianode first, as an installed package is: this container sets
+    # PYTHONDONTWRITEBYTECODE=1, under which every process would compile sianode's sources
+    import compileall
+    import importlib.util
+
+    spec = importlib.util.find_spec("sianode")
+    for loc in (spec.submodule_search_locations or []) if spec else []:
+        compileall.compile_dir(loc, quiet=1)
     cmds = commands()
     out = {}
     print(

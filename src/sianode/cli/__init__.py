@@ -16,15 +16,16 @@ import typer
 
 from ..errors import SianodeError
 
-app = typer.Typer(
-    name="sianode",
-    help="Silicon-anode solid-state battery toolkit: design, characterise, simulate, analyse.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
+_SETTINGS: dict = {
+    "name": "sianode",
+    "help": "Silicon-anode solid-state battery toolkit: design, characterise, simulate, analyse.",
+    "no_args_is_help": True,
+    "pretty_exceptions_enable": False,
+    "add_completion": False,
     # plain help: Rich markup would eat "[cm-1]" and show "<bool>" for every flag
-    rich_markup_mode=None,
-)
+    "rich_markup_mode": None,
+}
+app = typer.Typer(**_SETTINGS)
 
 
 def _print_version(value: bool) -> None:
@@ -95,8 +96,17 @@ def main(argv: list[str] | None = None) -> int:
         from ._util import set_program
 
         set_program()
+        # No command multiplies large matrices, but OpenBLAS starts a thread pool in numpy's
+        # and in scipy's copy at import, which spins on the other core: 0.1-0.2 s of CPU per
+        # process (issue 17; results unchanged, checked on the JSON of simulate, xrd, raman,
+        # sorption and micrograph). A user's own setting wins.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from ._startup import app_for
+
+    # only the command named is built, its plain values converted without pydantic
+    run = app_for(app, list(sys.argv[1:] if argv is None else argv), _SETTINGS)
     try:
-        rv = app(args=argv, standalone_mode=False)
+        rv = run(args=argv, standalone_mode=False)
     except SianodeError as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         typer.echo(f"error: {msg}", err=True)

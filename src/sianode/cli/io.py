@@ -72,9 +72,11 @@ def cycles_command(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
     """Per-cycle capacities, CE and retention of a cycler file."""
-    from ..columns import CYCLE, INST_CYCLE
-    from ..cycling import COMPLETE, OPENINGS, cycle_table, renumber_cycles, suggest_role
-    from ..io import read
+    # numpy columns all the way (read_columns, cycle_table_columns): pandas is imported
+    # only to write --out, or by a text reader; the DataFrames there are the same tables
+    from ..columns import CYCLE, INST_CYCLE, TIME
+    from ..cycling import COMPLETE, OPENINGS, cycle_table_columns, renumber_cycles, suggest_role
+    from ..io import read_columns
 
     if role is not None and role not in ("anode", "cathode"):
         raise ParameterError(f"--role: expected anode or cathode, got '{role}'")
@@ -88,15 +90,16 @@ def cycles_command(
     am = _quantity(active_mass, "g", "--active-mass", "mg")
     cm = _quantity(composite_mass, "g", "--composite-mass", "mg")
     ar = _quantity(area, "cm2", "--area", "cm2")
-    data, meta = read(file)
+    data, meta = read_columns(file)
     if opening is not None:
         data = renumber_cycles(data, opening)
-    table = cycle_table(
+    table = cycle_table_columns(
         data, role=role, active_mass_g=am, composite_mass_g=cm, area_cm2=ar, cycles=cycle_rule
     )
     suggested = suggest_role(data)
     rows = []
-    for _, r in table.iterrows():
+    for j in range(table.n_rows):
+        r = {k: v[j] for k, v in table.items()}
         row = {
             "cycle": int(r[CYCLE]),
             "complete": bool(r[COMPLETE]),
@@ -111,7 +114,7 @@ def cycles_command(
             ("charge_mAh_per_cm2", "Areal Charging Capacity / mAh/cm2"),
             ("discharge_mAh_per_cm2", "Areal Discharging Capacity / mAh/cm2"),
         ):
-            if col in table.columns:
+            if col in table:
                 row[key] = _clean(r[col])
         if role is not None:
             row.update(
@@ -128,7 +131,7 @@ def cycles_command(
                 ("lithiation_mAh_per_cm2", "Areal Lithiation Capacity / mAh/cm2"),
                 ("hysteresis_V", "Voltage Hysteresis / V"),
             ):
-                if col in table.columns:
+                if col in table:
                     row[key] = _clean(r[col])
         rows.append(row)
     written: list[str] = []
@@ -139,6 +142,7 @@ def cycles_command(
         from ..cycling import plot_capacity, plot_dqdv, plot_voltage_capacity
 
         out.mkdir(parents=True, exist_ok=True)
+        table, data = table.to_frame(), data.to_frame()  # cycle_table's and read's tables
         stem = file.name.replace(".", "_")
         csv_path = out / f"{stem}_cycles.csv"
         table.to_csv(csv_path, index=False)
@@ -158,7 +162,7 @@ def cycles_command(
             written.append(str(png))
     result = {
         "format": meta["format"],
-        "n_points": int(len(data)),
+        "n_points": int(len(data[TIME])),
         "suggested_role": suggested,
         "role": role,
         "opening": opening,
@@ -168,9 +172,13 @@ def cycles_command(
     }
     if as_json:
         typer.echo(json.dumps(result))
+        if out is None:  # nothing left open: skip the interpreter's teardown (polars)
+            from ._util import request_quick_exit
+
+            request_quick_exit()
         return
     typer.echo(
-        f"{file.name}: {meta['format']}, {len(data)} points, {len(rows)} cycles,"
+        f"{file.name}: {meta['format']}, {result['n_points']} points, {len(rows)} cycles,"
         f" suggested role: {suggested}"
     )
     if role is None:

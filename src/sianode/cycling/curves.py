@@ -2,31 +2,35 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from ..columns import CURRENT, CYCLE, VOLTAGE
 from ..errors import ParameterError
 from ..io.counters import active_threshold, detect_cycles, half_cycle_labels
-from .table import _increments, _require
+from .table import _array, _increments, _require
+
+if TYPE_CHECKING:  # imported where the curves are built (not by sianode.cycling itself)
+    import pandas as pd
+
+    from .table import TimeSeries
 
 
-def _half_cycles(data: pd.DataFrame, method: str | None) -> pd.DataFrame:
+def _half_cycles(data: TimeSeries, method: str | None) -> pd.DataFrame:
+    import pandas as pd
+
     _require(data)
     dq = _increments(data, method)
-    labels, signs = half_cycle_labels(data[CURRENT].to_numpy(float), dq)
-    cyc = (
-        data[CYCLE].to_numpy()
-        if CYCLE in data.columns
-        else detect_cycles(data[CURRENT].to_numpy(float), dq)
-    )
+    labels, signs = half_cycle_labels(_array(data[CURRENT], float), dq)
+    cyc = _array(data[CYCLE]) if CYCLE in data else detect_cycles(_array(data[CURRENT], float), dq)
     frame = pd.DataFrame(
         {
             "half": labels,
             CYCLE: cyc,
-            VOLTAGE: data[VOLTAGE].to_numpy(float),
+            VOLTAGE: _array(data[VOLTAGE], float),
             "dq": dq,
-            CURRENT: data[CURRENT].to_numpy(float),
+            CURRENT: _array(data[CURRENT], float),
         }
     )
     sign_of = signs[labels] if signs.size else np.zeros(labels.size, dtype=int)
@@ -34,12 +38,12 @@ def _half_cycles(data: pd.DataFrame, method: str | None) -> pd.DataFrame:
     return frame
 
 
-def voltage_capacity(data: pd.DataFrame, method: str | None = None) -> pd.DataFrame:
+def voltage_capacity(data: TimeSeries, method: str | None = None) -> pd.DataFrame:
     """Voltage against the charge passed within each half cycle.
 
     Parameters
     ----------
-    data : pandas.DataFrame
+    data : pandas.DataFrame or sianode.io.ColumnTable
         Time series in BDF names.
     method : {"trapezoid", "hold"}, optional
         Integration rule (see :func:`charge_increments`).
@@ -51,6 +55,8 @@ def voltage_capacity(data: pd.DataFrame, method: str | None = None) -> pd.DataFr
         (``charge``/``discharge`` in BDF sense), ``Capacity / Ah`` (>= 0, restarting at 0 in
         every half cycle) and ``Voltage / V``; only active points.
     """
+    import pandas as pd
+
     f = _half_cycles(data, method)
     thr = active_threshold(f[CURRENT].to_numpy())
     cap = f.groupby("half")["dq"].cumsum().abs().to_numpy()
@@ -68,7 +74,7 @@ def voltage_capacity(data: pd.DataFrame, method: str | None = None) -> pd.DataFr
 
 
 def dqdv(
-    data: pd.DataFrame,
+    data: TimeSeries,
     dv_V: float = 0.005,
     window: int = 9,
     method: str | None = None,
@@ -84,7 +90,7 @@ def dqdv(
 
     Parameters
     ----------
-    data : pandas.DataFrame
+    data : pandas.DataFrame or sianode.io.ColumnTable
         Time series in BDF names.
     dv_V : float
         Voltage bin width [V].
@@ -101,6 +107,7 @@ def dqdv(
         Columns ``Cycle Count / 1``, ``Half Cycle / 1``, ``Direction``, ``Voltage / V``
         (bin centres) and ``dQ/dV / Ah/V`` (>= 0 for both directions).
     """
+    import pandas as pd
     from scipy.signal import savgol_filter
 
     if not (np.isfinite(dv_V) and dv_V > 0):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ..columns import CYCLE, VOLTAGE
 from ..errors import ParameterError
 from .curves import dqdv, voltage_capacity
 from .table import COMPLETE
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _figure(ax=None):

@@ -1,9 +1,17 @@
-"""Per-cycle table of a measured cell, cycle renumbering and the role suggestion."""
+"""Per-cycle table of a measured cell, cycle renumbering and the role suggestion.
+
+Every function here takes the time series as a pandas DataFrame (:func:`sianode.io.read`)
+or as a :class:`sianode.io.ColumnTable` (:func:`sianode.io.read_columns`, numpy columns).
+:func:`cycle_table_columns` computes the per-cycle table with numpy alone (a ``--json``
+command then never imports pandas); :func:`cycle_table` is that table as a DataFrame.
+"""
 
 from __future__ import annotations
 
+import sys
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
-import pandas as pd
 
 from ..columns import (
     CHG_CAP,
@@ -17,6 +25,7 @@ from ..columns import (
     VOLTAGE,
 )
 from ..errors import CalculationError, ParameterError
+from ..io import ColumnTable
 from ..io.counters import (
     active_signs,
     active_threshold,
@@ -25,8 +34,14 @@ from ..io.counters import (
     dc_current_values,
     detect_cycles,
     fill_gaps,
+    percentile_linear,
 )
-from ..metrics import check_normalisers, summarise_cycles
+from ..metrics import check_normalisers, cycle_columns
+
+if TYPE_CHECKING:  # a DataFrame is built by cycle_table only: the JSON paths never need it
+    import pandas as pd
+
+    TimeSeries = pd.DataFrame | ColumnTable
 
 ROLES = ("anode", "cathode")
 #: Column of :func:`cycle_table` that is False for an incomplete last cycle.
@@ -36,32 +51,47 @@ COMPLETE = "Cycle Complete / 1"
 INCOMPLETE_FRACTION = 0.5
 
 
-def _require(data: pd.DataFrame, cols: tuple[str, ...] = (TIME, VOLTAGE, CURRENT)) -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise ParameterError("data: expected a pandas DataFrame in BDF names")
-    missing = [c for c in cols if c not in data.columns]
+def _require(data: TimeSeries, cols: tuple[str, ...] = (TIME, VOLTAGE, CURRENT)) -> None:
+    if not isinstance(data, ColumnTable):
+        pd = sys.modules.get("pandas")  # without pandas loaded, ``data`` is no DataFrame
+        if pd is None or not isinstance(data, pd.DataFrame):
+            raise ParameterError(
+                "data: expected a pandas DataFrame (or a sianode.io.ColumnTable) in BDF names"
+            )
+    missing = [c for c in cols if c not in data]
     if missing:
         raise ParameterError(f"data: missing BDF column(s) {missing}")
 
 
-def dc_current(data: pd.DataFrame) -> np.ndarray:
+def _array(col: Any, dtype: Any = None) -> np.ndarray:
+    """A column of a DataFrame (a Series) or of a ColumnTable as a numpy array."""
+    if hasattr(col, "to_numpy"):
+        return col.to_numpy(dtype) if dtype is not None else col.to_numpy()
+    return np.asarray(col, dtype=dtype)
+
+
+def _n_rows(data: TimeSeries) -> int:
+    return len(data[TIME])
+
+
+def dc_current(data: TimeSeries) -> np.ndarray:
     """Current [A] with impedance points (``Frequency / Hz`` > 0) set to 0.
 
     During an impedance measurement the recorded current is an AC sample, not a DC current
     that charges the cell; such points are treated as rests by every rule here.
     """
-    freq = data[FREQUENCY] if FREQUENCY in data.columns else None
+    freq = data[FREQUENCY] if FREQUENCY in data else None
     return dc_current_values(data[CURRENT], freq)
 
 
-def _increments(data: pd.DataFrame, method: str | None) -> np.ndarray:
+def _increments(data: TimeSeries, method: str | None) -> np.ndarray:
     if method is None:
         method = "hold" if data.attrs.get("current_kind") == "interval_mean" else "trapezoid"
-    st = data[STEP_TIME].to_numpy(float) if STEP_TIME in data.columns else None
-    return charge_increments(data[TIME].to_numpy(float), dc_current(data), method, st)
+    st = _array(data[STEP_TIME], float) if STEP_TIME in data else None
+    return charge_increments(_array(data[TIME], float), dc_current(data), method, st)
 
 
-def suggest_role(data: pd.DataFrame) -> str | None:
+def suggest_role(data: TimeSeries) -> str | None:
     """Suggest the working-electrode role from the voltage window (half cell vs Li).
 
     Returns ``"anode"`` when the median voltage of active points is below 1.5 V and their
@@ -70,7 +100,7 @@ def suggest_role(data: pd.DataFrame) -> str | None:
 
     Parameters
     ----------
-    data : pandas.DataFrame
+    data : pandas.DataFrame or sianode.io.ColumnTable
         Time series in BDF names.
 
     Returns
@@ -78,13 +108,14 @@ def suggest_role(data: pd.DataFrame) -> str | None:
     str or None
     """
     _require(data)
-    v = data[VOLTAGE].to_numpy(float)
+    v = _array(data[VOLTAGE], float)
     i = dc_current(data)
     act = np.isfinite(v) & (np.abs(i) > active_threshold(i))
     vv = v[act] if act.sum() >= 3 else v[np.isfinite(v)]
     if vv.size == 0:
         return None
-    lo, med = np.percentile(vv, [0.5, 50.0])
+    # numpy.percentile's values; its np.unique call imports numpy.ma (~10 ms at start-up)
+    lo, med = percentile_linear(vv, 0.5), percentile_linear(vv, 50.0)
     if med < 1.5 and lo < 1.0:
         return "anode"
     if med >= 2.5 and lo >= 1.5:
@@ -92,15 +123,15 @@ def suggest_role(data: pd.DataFrame) -> str | None:
     return None
 
 
-def _grouping(data: pd.DataFrame, cycles: str, dq: np.ndarray) -> np.ndarray:
+def _grouping(data: TimeSeries, cycles: str, dq: np.ndarray) -> np.ndarray:
     if cycles == "current":
-        if CYCLE in data.columns and data.attrs.get("cycle_rule") == "current":
-            return data[CYCLE].to_numpy()
+        if CYCLE in data and data.attrs.get("cycle_rule") == "current":
+            return _array(data[CYCLE])
         return detect_cycles(dc_current(data), dq)
     if cycles == "instrument":
-        if INST_CYCLE not in data.columns:
+        if INST_CYCLE not in data:
             raise ParameterError("cycles='instrument': the file has no instrument cycle counter")
-        g = fill_gaps(data[INST_CYCLE].to_numpy(float))
+        g = fill_gaps(_array(data[INST_CYCLE], float))
         if not np.isfinite(g).any():
             raise ParameterError("cycles='instrument': the instrument cycle counter is empty")
         return g.astype(np.int64)
@@ -110,7 +141,7 @@ def _grouping(data: pd.DataFrame, cycles: str, dq: np.ndarray) -> np.ndarray:
 OPENINGS = {"charge": 1, "delithiation": 1, "discharge": -1, "lithiation": -1}
 
 
-def renumber_cycles(data: pd.DataFrame, opening: str, method: str | None = None) -> pd.DataFrame:
+def renumber_cycles(data: TimeSeries, opening: str, method: str | None = None) -> TimeSeries:
     """A copy of ``data`` whose ``Cycle Count / 1`` opens each cycle in a chosen direction.
 
     By default a cycle opens in the direction of the file's first half cycle (module doc). A
@@ -121,7 +152,7 @@ def renumber_cycles(data: pd.DataFrame, opening: str, method: str | None = None)
 
     Parameters
     ----------
-    data : pandas.DataFrame
+    data : pandas.DataFrame or sianode.io.ColumnTable
         Time series in BDF names.
     opening : {"charge", "discharge", "lithiation", "delithiation"}
         Direction that opens a cycle. Charge and discharge are in BDF's sense; in a half cell
@@ -132,8 +163,9 @@ def renumber_cycles(data: pd.DataFrame, opening: str, method: str | None = None)
 
     Returns
     -------
-    pandas.DataFrame
-        A copy; ``attrs["cycle_opening"]`` records ``opening``.
+    pandas.DataFrame or sianode.io.ColumnTable
+        A copy of the same kind (a ColumnTable's other arrays are shared, not copied);
+        ``attrs["cycle_opening"]`` records ``opening``.
     """
     _require(data)
     if opening not in OPENINGS:
@@ -146,7 +178,7 @@ def renumber_cycles(data: pd.DataFrame, opening: str, method: str | None = None)
 
 
 def incomplete_last_cycle(
-    data: pd.DataFrame, grp: np.ndarray, cyc: np.ndarray, chg: np.ndarray, dchg: np.ndarray
+    data: TimeSeries, grp: np.ndarray, cyc: np.ndarray, chg: np.ndarray, dchg: np.ndarray
 ) -> float | None:
     """Whether the last cycle is incomplete: its closing half cycle's share, or None.
 
@@ -159,7 +191,7 @@ def incomplete_last_cycle(
 
     Parameters
     ----------
-    data : pandas.DataFrame
+    data : pandas.DataFrame or sianode.io.ColumnTable
         Time series in BDF names.
     grp : numpy.ndarray
         Cycle number of each point.
@@ -191,7 +223,7 @@ def incomplete_last_cycle(
 
 
 def cycle_table(
-    data: pd.DataFrame,
+    data: TimeSeries,
     role: str | None = None,
     active_mass_g: float | None = None,
     composite_mass_g: float | None = None,
@@ -206,7 +238,7 @@ def cycle_table(
 
     Parameters
     ----------
-    data : pandas.DataFrame
+    data : pandas.DataFrame or sianode.io.ColumnTable
         Time series in BDF names (``Test Time / s``, ``Voltage / V``, ``Current / A``).
     role : {"anode", "cathode"}, optional
         Working-electrode role in a half cell vs Li. Without it only BDF-sense charge and
@@ -231,7 +263,7 @@ def cycle_table(
     Returns
     -------
     pandas.DataFrame
-        One row per cycle: ``Cycle Count / 1``, ``Cycle Charging Capacity / Ah`` and
+        :func:`cycle_table_columns` as a DataFrame (with its ``attrs``). One row per cycle: ``Cycle Count / 1``, ``Cycle Charging Capacity / Ah`` and
         ``Cycle Discharging Capacity / Ah`` (BDF sense, also in mAh), charge-weighted mean
         voltages [V], energies [W h], the instrument's first cycle number and, where the file
         has them, the instrument's own capacity counters summed per cycle
@@ -245,58 +277,138 @@ def cycle_table(
         disagreements above 2 % between integral and instrument counters and an incomplete
         last cycle.
     """
+    return cycle_table_columns(
+        data,
+        role,
+        active_mass_g,
+        composite_mass_g,
+        area_cm2,
+        cycles=cycles,
+        reference_cycle=reference_cycle,
+        method=method,
+        include_incomplete=include_incomplete,
+    ).to_frame()
+
+
+def _kahan_sums(values: list[float], bounds: list[int]) -> list[float]:
+    """Sums of ``values[bounds[k]:bounds[k + 1]]``, NaN skipped, with Kahan's compensation.
+
+    The arithmetic of pandas' compiled group sum (``group_sum`` in
+    ``pandas/_libs/groupby.pyx``): each group's values in row order, a NaN compensation
+    (an infinite value) reset to 0, the running sum returned without the final
+    compensation. The same operations in the same order give the same floats.
+    """
+    out = []
+    for a, b in zip(bounds[:-1], bounds[1:], strict=False):
+        s = comp = 0.0
+        for x in values[a:b]:
+            if x == x:  # not NaN
+                y = x - comp
+                t = s + y
+                comp = t - s - y
+                if comp != comp:
+                    comp = 0.0
+                s = t
+        out.append(s)
+    return out
+
+
+#: Above this many values Kahan's sums in Python (~0.1 us each) cost more than importing
+#: pandas (~0.35 s), whose compiled kernel then adds them.
+_PYTHON_SUM_LIMIT = 2_000_000
+
+
+def _group_sums(
+    grp: np.ndarray, cols: dict[str, np.ndarray], minimum: dict[str, np.ndarray]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Sorted group labels; per group, the sum of each of ``cols`` and the minimum of each
+    of ``minimum`` (NaN skipped; a group without a value: sum 0, minimum NaN).
+
+    Each sum is ``pandas.Series(v).groupby(grp, sort=True).sum()`` to the last bit (pandas
+    >= 3.1, whose rule this is): ``numpy.add.reduceat`` over the groups when the labels
+    never decrease and ``v`` has no NaN, else Kahan's compensated sum in row order
+    (:func:`_kahan_sums`; pandas' compiled kernel when pandas is loaded already or the
+    data are large). ``tests/test_cycling_columns.py`` checks it against pandas.
+    """
+    sorted_labels = bool(np.all(grp[1:] >= grp[:-1]))
+    order = np.arange(grp.size) if sorted_labels else np.argsort(grp, kind="stable")
+    g = grp[order]
+    labels, starts = np.unique(g, return_index=True)
+    bounds: list[int] | None = None
+    out: dict[str, np.ndarray] = {}
+    for k, v in cols.items():
+        if sorted_labels and not np.isnan(v).any():
+            out[k] = np.add.reduceat(v, starts)
+        elif "pandas" in sys.modules or v.size > _PYTHON_SUM_LIMIT:
+            import pandas as pd
+
+            out[k] = pd.Series(v).groupby(grp, sort=True).sum().to_numpy()
+        else:
+            bounds = bounds or [*starts.tolist(), g.size]
+            out[k] = np.array(_kahan_sums(v[order].tolist(), bounds), dtype=float)
+    for k, v in minimum.items():
+        out[k] = np.fmin.reduceat(v[order], starts)
+    return labels, out
+
+
+def cycle_table_columns(
+    data: TimeSeries,
+    role: str | None = None,
+    active_mass_g: float | None = None,
+    composite_mass_g: float | None = None,
+    area_cm2: float | None = None,
+    *,
+    cycles: str = "current",
+    reference_cycle: int = 4,
+    method: str | None = None,
+    include_incomplete: bool = False,
+) -> ColumnTable:
+    """The per-cycle table of :func:`cycle_table` as numpy columns (no pandas).
+
+    Same parameters, columns (names, order, dtypes, values) and ``attrs`` as
+    :func:`cycle_table`, which is this table as a DataFrame.
+    """
     _require(data)
     if role is not None and role not in ROLES:
         raise ParameterError(f"role: expected one of {ROLES} or None, got {role!r}")
-    if len(data) < 2:
+    if _n_rows(data) < 2:
         raise CalculationError("cycle_table: fewer than two data points")
     check_normalisers(active_mass_g, composite_mass_g, area_cm2)
     dq = _increments(data, method)
     grp = _grouping(data, cycles, dq)
-    v = data[VOLTAGE].to_numpy(float)
+    v = _array(data[VOLTAGE], float)
     vmid = np.r_[v[0], 0.5 * (v[1:] + v[:-1])]
     vmid = np.where(np.isfinite(vmid), vmid, 0.0)
     pos = np.clip(dq, 0.0, None)
     neg = np.clip(-dq, 0.0, None)
-    frame = pd.DataFrame(
-        {
-            "g": grp,
-            "chg": pos,
-            "dchg": neg,
-            "vchg": vmid * pos,
-            "vdchg": vmid * neg,
-        }
-    )
-    if INST_CYCLE in data.columns:
-        frame["inst"] = data[INST_CYCLE].to_numpy(float)
-    has_counters = CHG_CAP in data.columns and DCHG_CAP in data.columns
+    per_point = {"chg": pos, "dchg": neg, "vchg": vmid * pos, "vdchg": vmid * neg}
+    lowest = {}
+    if INST_CYCLE in data:
+        lowest["inst"] = _array(data[INST_CYCLE], float)
+    has_counters = CHG_CAP in data and DCHG_CAP in data
     if has_counters:
-        frame["ic"] = counter_increments(data[CHG_CAP].to_numpy(float))
-        frame["id"] = counter_increments(data[DCHG_CAP].to_numpy(float))
-    agg = frame.groupby("g", sort=True).agg("sum")
-    if "inst" in frame:
-        agg["inst"] = frame.groupby("g", sort=True)["inst"].min()
-    cyc = agg.index.to_numpy(dtype=np.int64)
-    chg = agg["chg"].to_numpy()
-    dchg = agg["dchg"].to_numpy()
+        per_point["ic"] = counter_increments(_array(data[CHG_CAP], float))
+        per_point["id"] = counter_increments(_array(data[DCHG_CAP], float))
+    labels, agg = _group_sums(np.asarray(grp), per_point, lowest)
+    cyc = labels.astype(np.int64)
+    chg = agg["chg"]
+    dchg = agg["dchg"]
     with np.errstate(invalid="ignore", divide="ignore"):
-        v_chg = np.where(chg > 0, agg["vchg"].to_numpy() / chg, np.nan)
-        v_dchg = np.where(dchg > 0, agg["vdchg"].to_numpy() / dchg, np.nan)
-    out = pd.DataFrame(
-        {
-            CYCLE: cyc,
-            "Cycle Charging Capacity / Ah": chg,
-            "Cycle Discharging Capacity / Ah": dchg,
-            "Cycle Charging Capacity / mAh": chg * 1e3,
-            "Cycle Discharging Capacity / mAh": dchg * 1e3,
-            "Mean Charging Voltage / V": v_chg,
-            "Mean Discharging Voltage / V": v_dchg,
-            "Cycle Charging Energy / Wh": agg["vchg"].to_numpy(),
-            "Cycle Discharging Energy / Wh": agg["vdchg"].to_numpy(),
-        }
-    )
+        v_chg = np.where(chg > 0, agg["vchg"] / chg, np.nan)
+        v_dchg = np.where(dchg > 0, agg["vdchg"] / dchg, np.nan)
+    out: dict[str, np.ndarray] = {
+        CYCLE: cyc,
+        "Cycle Charging Capacity / Ah": chg,
+        "Cycle Discharging Capacity / Ah": dchg,
+        "Cycle Charging Capacity / mAh": chg * 1e3,
+        "Cycle Discharging Capacity / mAh": dchg * 1e3,
+        "Mean Charging Voltage / V": v_chg,
+        "Mean Discharging Voltage / V": v_dchg,
+        "Cycle Charging Energy / Wh": agg["vchg"],
+        "Cycle Discharging Energy / Wh": agg["vdchg"],
+    }
     if "inst" in agg:
-        out[INST_CYCLE] = agg["inst"].to_numpy()
+        out[INST_CYCLE] = agg["inst"]
     for label, val, unit in (
         ("Specific", active_mass_g, "mAh/g"),
         ("Composite", composite_mass_g, "mAh/g"),
@@ -318,8 +430,8 @@ def cycle_table(
         )
     out[COMPLETE] = complete
     if has_counters:
-        ic = agg["ic"].to_numpy()
-        idc = agg["id"].to_numpy()
+        ic = agg["ic"]
+        idc = agg["id"]
         out["Instrument Charging Capacity / Ah"] = ic
         out["Instrument Discharging Capacity / Ah"] = idc
         scale = max(float(np.max(np.r_[chg, dchg, ic, idc, 0.0])), 1e-15)
@@ -332,12 +444,13 @@ def cycle_table(
                     f"{name}: integral of current and instrument counter differ by"
                     f" up to {100 * rel.max():.1f} % in a cycle"
                 )
+    attrs: dict[str, Any] = {}
     if role is not None:
         # cycle 0 (half cycles before the first one in an explicit opening direction, see
         # renumber_cycles) is not a cycle: it stays out of the efficiencies and retentions
         keep = cyc >= 1 if cycles == "current" else np.ones(cyc.size, dtype=bool)
         lith, deli = dchg[keep], chg[keep]  # negative current lithiates the working electrode
-        summary = summarise_cycles(
+        summary = cycle_columns(
             cyc[keep],
             lith,
             deli,
@@ -346,8 +459,8 @@ def cycle_table(
             area_cm2=area_cm2,
             lithiation_mean_V=v_dchg[keep],
             delithiation_mean_V=v_chg[keep],
-            lithiation_Wh=out["Cycle Discharging Energy / Wh"].to_numpy()[keep],
-            delithiation_Wh=out["Cycle Charging Energy / Wh"].to_numpy()[keep],
+            lithiation_Wh=out["Cycle Discharging Energy / Wh"][keep],
+            delithiation_Wh=out["Cycle Charging Energy / Wh"][keep],
             reference_cycle=reference_cycle,
         )
         if role == "cathode":
@@ -357,14 +470,22 @@ def cycle_table(
             ce[ok] = lith[ok] / deli[ok]
             summary["Coulombic Efficiency / 1"] = ce
         if not include_incomplete and not complete.all():
-            gone = np.isin(summary[CYCLE].to_numpy(), cyc[~complete])
-            for col in summary.columns:
+            gone = np.isin(summary[CYCLE], cyc[~complete])
+            for col in summary:
                 if col == "Coulombic Efficiency / 1" or col.startswith("Retention "):
-                    summary.loc[gone, col] = np.nan
-        out = out.merge(summary, on=CYCLE, how="left")
-        fce = summary["Coulombic Efficiency / 1"].iloc[0] if len(summary) else np.nan
-        out.attrs["first_cycle_efficiency"] = float(fce)
-    out.attrs["role"] = role
-    out.attrs["cycles"] = cycles
-    out.attrs["warnings"] = warnings
-    return out
+                    summary[col][gone] = np.nan
+        # joined on the cycle number: a cycle left out (cycle 0) gets NaN
+        for col, values in summary.items():
+            if col != CYCLE:
+                if keep.all():
+                    out[col] = np.asarray(values, dtype=float)
+                else:
+                    full = np.full(cyc.size, np.nan)
+                    full[keep] = values
+                    out[col] = full
+        ce_col = summary["Coulombic Efficiency / 1"]
+        attrs["first_cycle_efficiency"] = float(ce_col[0]) if len(ce_col) else float("nan")
+    attrs["role"] = role
+    attrs["cycles"] = cycles
+    attrs["warnings"] = warnings
+    return ColumnTable(out, attrs)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ._files import fail
+
+if TYPE_CHECKING:  # pandas is imported by the text paths that parse with it
+    import pandas as pd
 
 _HMS = r"^(?:(\d+)\s*d\s*)?(\d+):(\d{1,2}):(\d+(?:\.\d*)?)$"
 _HMS_NAMED = r"^(?:(?P<d>\d+)\s*d\s*)?(?P<h>\d+):(?P<m>\d{1,2}):(?P<s>\d+(?:\.\d*)?)$"
@@ -144,6 +146,8 @@ def hms_to_seconds(path: Path, values: pd.Series, what: str) -> np.ndarray:
     if parts[1].isna().any():
         bad = s[parts[1].isna()].iloc[0]
         raise fail(path, f"cannot parse {what} '{bad}' as [Dd ]HH:MM:SS")
+    import pandas as pd
+
     days = pd.to_numeric(parts[0], errors="coerce").fillna(0.0).to_numpy(float)
     h = parts[1].astype(float).to_numpy()
     m = parts[2].astype(float).to_numpy()
@@ -384,6 +388,8 @@ def epoch_seconds(
 def to_unix(path: Path, values: pd.Series, fmt: str | None = None) -> np.ndarray:
     """Parse date-time strings to Unix seconds (naive times taken as UTC); NaN on failure."""
     import warnings
+
+    import pandas as pd
 
     if fmt is not None and len(values):
         fast = _unix_fixed(values, fmt)

@@ -42,7 +42,15 @@ from ._clock import (
     to_unix,
 )
 from ._files import TextLines, base_metadata, decode_text, fail, read_bytes, text_bytes
-from ._tables import Columns, column_values, n_rows, numeric, parse_csv_subset, parse_csv_text
+from ._tables import (
+    Columns,
+    LazyColumn,
+    column_values,
+    n_rows,
+    numeric,
+    parse_csv_subset,
+    parse_csv_text,
+)
 from ._units import (
     CAPACITY_UNITS,
     CURRENT_UNITS,
@@ -63,6 +71,7 @@ __all__ = [
     "CURRENT_UNITS",
     "CYCLE",
     "Columns",
+    "LazyColumn",
     "DCHG_CAP",
     "DCHG_E",
     "ENERGY_UNITS",

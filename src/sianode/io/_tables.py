@@ -7,20 +7,46 @@ so that a corrupt line cannot make pandas' tokenizer allocate without bound.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ._files import _BREAK, fail
 from .structure import check_fields
+
+if TYPE_CHECKING:  # imported where a text table is parsed: a binary read never needs it
+    import pandas as pd
 
 #: What a reader returns before :func:`sianode.io.finish`: BDF column name -> 1-D array
 #: (numpy or pandas extension array), all of one length. The DataFrame is built once, by
 #: ``finish``.
 Columns = dict[str, Any]
+
+
+class LazyColumn:
+    """A column a reader describes without building it: ``make()`` builds it (e.g. a text
+    column as a pandas ``str`` array) when a DataFrame is built from the columns.
+
+    :func:`sianode.io.read_columns` leaves such a column unbuilt, so that reading a file
+    for numeric work never imports pandas; ``all_missing`` says whether every value is
+    missing (the column is then dropped, as an empty optional column always is).
+    """
+
+    ndim = 1
+
+    def __init__(self, n: int, make: Callable[[], Any], all_missing: bool) -> None:
+        self.n = n
+        self.make = make
+        self.all_missing = all_missing
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __repr__(self) -> str:
+        return f"LazyColumn({self.n} values, built on use)"
 
 
 def parse_csv_text(
@@ -55,6 +81,8 @@ def parse_csv_text(
         fields = len(names)
     if check:
         check_fields(path, text, sep, fields, first_line=first_line)
+    import pandas as pd
+
     try:
         return pd.read_csv(
             io.BytesIO(text),
@@ -126,14 +154,18 @@ def parse_csv_subset(
 def column_values(s: Any) -> Any:
     """A column's values without an index: a numpy array, or the extension array (a text
     column stays pyarrow-backed instead of becoming an object array); others as given."""
-    if isinstance(s, pd.Series):
+    if isinstance(s, np.ndarray):
+        return s
+    pd = sys.modules.get("pandas")  # without pandas loaded, ``s`` is no Series
+    if pd is not None and isinstance(s, pd.Series):
         return s.to_numpy() if isinstance(s.dtype, np.dtype) else s.array
     return s
 
 
 def n_rows(df: pd.DataFrame | Mapping[str, Any]) -> int:
     """Number of rows of a DataFrame or of a dict of equal-length columns."""
-    if isinstance(df, pd.DataFrame):
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(df, pd.DataFrame):
         return len(df)
     return len(next(iter(df.values()))) if len(df) else 0
 
@@ -152,6 +184,8 @@ def numeric(
     s = df[col]
     if isinstance(s, np.ndarray) and s.dtype.kind in "fiub":
         return np.asarray(s, dtype=float)
+    import pandas as pd
+
     if not pd.api.types.is_numeric_dtype(s):
         s = pd.Series(s) if isinstance(s, np.ndarray) else s
         s = pd.to_numeric(

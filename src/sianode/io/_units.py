@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from collections.abc import MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ..columns import CHG_CAP, CURRENT, DCHG_CAP, TIME
 from ._files import fail
 from ._tables import n_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Multipliers to the BDF unit of each quantity.
 TIME_UNITS = {

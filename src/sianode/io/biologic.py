@@ -26,12 +26,14 @@ from __future__ import annotations
 import re
 import struct
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from . import _common as c
+
+if TYPE_CHECKING:  # the text exports are parsed with pandas; an .mpr read never needs it
+    import pandas as pd
 
 FILE_MAGIC = b"BIO-LOGIC MODULAR FILE\x1a"
 
@@ -298,6 +300,8 @@ def _slash_datetimes(path: Path, values: pd.Series, meta: dict[str, Any]) -> np.
     """
     fits = _slash_fixed(values)
     if fits is None:
+        import pandas as pd
+
         s = values.astype(str)
         if len(s) == 0 or not s.str.match(_SLASH_DATE).all():
             return None
@@ -354,6 +358,8 @@ def _normalise(
     t = src["time/s"]
     numeric_time = t.dtype.kind in "fiub" if isinstance(t, np.ndarray) else None
     if numeric_time is None:
+        import pandas as pd
+
         numeric_time = pd.api.types.is_numeric_dtype(t)
     if not numeric_time:
         # BT-Lab exports may write the time as a date-time

@@ -25,14 +25,16 @@ import zipfile
 from collections.abc import Callable
 from itertools import compress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from . import _common as c
 from . import neware_nda
 from .checks import check_record_index
+
+if TYPE_CHECKING:  # the text exports parse with pandas; a binary read never needs it
+    import pandas as pd
 
 _UNITS = {"time": "s", "voltage": "V", "current": "mA", "capacity": "mAh"}
 
@@ -52,12 +54,15 @@ def read_binary(path: Path) -> tuple[c.Columns, dict[str, Any]]:
         cols = neware_nda.read(path, full)
         if cols is not None:
             meta = c.base_metadata(path, "neware_nda", "Neware BTS")
+            names = cols["step_type"]  # object array, None where fastnda has null
             out, mapping, notes = _fastnda_columns(
                 path,
                 list(cols),
                 len(cols["voltage_V"]),
                 lambda name: np.asarray(cols[name], dtype=float),
-                lambda: pd.array(cols["step_type"], dtype="str"),
+                lambda: c.LazyColumn(
+                    len(names), lambda: _text_array(names), bool(np.equal(names, None).all())
+                ),
             )
             meta["column_mapping"] = mapping
             meta["warnings"].extend(notes)
@@ -84,7 +89,11 @@ def read_binary(path: Path) -> tuple[c.Columns, dict[str, Any]]:
         pl_df.columns,
         pl_df.height,
         lambda name: _float_column(pl_df, name),
-        lambda: _step_type_text(pl_df),
+        lambda: c.LazyColumn(
+            pl_df.height,
+            lambda: _step_type_text(pl_df),
+            pl_df.get_column("step_type").null_count() == pl_df.height,
+        ),
     )
     meta["column_mapping"] = mapping
     meta["warnings"].extend(notes)
@@ -102,6 +111,13 @@ def _float_column(pl_df: Any, name: str) -> np.ndarray:
     return np.asarray(pl_df.get_column(name).to_numpy(), dtype=float)
 
 
+def _text_array(values: Any) -> Any:
+    """``values`` as a pandas ``str`` array (None stays missing)."""
+    import pandas as pd
+
+    return pd.array(values, dtype="str")
+
+
 def _step_type_text(pl_df: Any) -> Any:
     """fastnda's categorical ``step_type`` as a pandas ``str`` array (nulls stay missing).
 
@@ -113,7 +129,7 @@ def _step_type_text(pl_df: Any) -> Any:
     arr = pl_df.get_column("step_type").to_arrow()
     if pa.types.is_dictionary(arr.type):
         arr = arr.cast(pa.large_string())
-    return pd.array(arr, dtype="str")
+    return _text_array(arr)
 
 
 def _fastnda_columns(
@@ -127,8 +143,9 @@ def _fastnda_columns(
     fastnda's columns.
 
     ``names`` are fastnda's column names, ``height`` its number of rows, ``col(name)`` a
-    numeric column as float64 and ``step_type()`` the step type names as a pandas ``str``
-    array; from fastnda's polars frame or from :mod:`.neware_nda`.
+    numeric column as float64 and ``step_type()`` the step type names (a
+    :class:`~sianode.io.LazyColumn` of a pandas ``str`` array); from fastnda's
+    polars frame or from :mod:`.neware_nda`.
     """
     for n in ("voltage_V", "current_mA", "total_time_s"):
         if n not in names:
@@ -182,6 +199,8 @@ _DATE_FMT = "%Y-%m-%d %H:%M:%S"
 def _flat_common(
     path: Path, df: pd.DataFrame, meta: dict[str, Any], time_col: str, cap_cols: dict[str, str]
 ) -> dict[str, np.ndarray]:
+    import pandas as pd
+
     out: dict[str, np.ndarray] = {}
     mapping = meta["column_mapping"]
     tt = df[time_col]
@@ -257,6 +276,8 @@ _BLANK, _CYC, _STEP, _REC = 0, 1, 2, 3
 
 def read_regular(path: Path) -> tuple[c.Columns, dict[str, Any]]:
     """Read a Neware "regular" CSV export (interleaved cycle, step and record rows)."""
+    import pandas as pd
+
     raw = c.read_bytes(path)
     text = c.decode_text(path, raw)
     lines = text.splitlines()
@@ -371,6 +392,8 @@ def _cycle_summary(cyc: pd.DataFrame) -> list[dict[str, Any]]:
     that same array gives the same values without a Series per row. With duplicate column
     names (where a row lookup returns several cells) the rows are walked as before.
     """
+    import pandas as pd
+
     summary: list[dict[str, Any]] = []
     if not cyc.columns.is_unique:
         for _, row in cyc.iterrows():

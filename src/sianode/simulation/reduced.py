@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -310,6 +310,15 @@ def _outcome(
     return ts, cycles, text
 
 
+@lru_cache(maxsize=1)
+def _study_protocol_text() -> str:
+    """The bundled study's protocol text (read once: parsing the study file took 0.7 ms,
+    a quarter of a 50-cycle run)."""
+    from ..study import load_study
+
+    return str(load_study().section("protocol")["text"])
+
+
 def options_dict(options: ModelOptions) -> dict[str, str]:
     """The mechanism switches as a plain dict (``dataclasses.asdict`` without its deep copy:
     the fields are strings)."""
@@ -328,9 +337,7 @@ def run_inputs(
     cell = cell or CellParameters()
     options = options or ModelOptions()
     if protocol is None:
-        from ..study import load_study
-
-        protocol = load_study().section("protocol")["text"]
+        protocol = _study_protocol_text()
     proto = parse_protocol(protocol) if isinstance(protocol, str) else protocol
     if not (0 < ds_max <= 0.1) or not (0 < dv_max <= 0.1):
         raise ParameterError("ds_max and dv_max must be in (0, 0.1]")
