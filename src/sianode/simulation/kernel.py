@@ -129,11 +129,11 @@ BUDGET_CONST_DTYPE = np.dtype(
 
 @compiled(inline=True)
 def budget_constants(p, sigma, out):
-    """Store in ``out`` the parts of the cell voltage that depend on the design only
-    (a record of :data:`BUDGET_CONST_DTYPE`): contact area, separator and composite resistances of the pellet
-    conductivity ``sigma`` [S m-1] referred to the pellet (physics.md 8.1). Computed once per
-    run instead of at every voltage evaluation (issue 17); the same operations, so the same
-    numbers."""
+    """Store in ``out`` (a record of :data:`BUDGET_CONST_DTYPE`) the parts of the cell
+    voltage that depend on the design only: contact area, separator and composite
+    resistances of the pellet conductivity ``sigma`` [S m-1] referred to the pellet
+    (physics.md 8.1). Computed once per run instead of at every voltage evaluation (issue 17);
+    the same operations, so the same numbers."""
     out.contact = contact_area(p)
     sig_ref = p[P_SIG_EPS]
     out.r_sep = p[P_SEP_L] / pellet_relative_conductivity(sigma, p[P_SEP_EPS], sig_ref, p[P_BRUG])
@@ -216,6 +216,8 @@ def run_kernel(
     rows in :data:`TS_COLUMNS` order and ``cyc`` records of ``CYCLE_DTYPE``."""
     # the parameters and options as fixed-length tuples: passed by value into the inlined
     # solver functions, where arrays cost two atomic reference counts per call (issue 17)
+    if p_vec.size != N_PARAMS or opt_vec.size != N_OPTIONS:
+        raise ValueError("run_kernel: parameter or option vector of the wrong length")
     p = to_fixed_tuple(p_vec, N_PARAMS)
     opt = to_fixed_tuple(opt_vec, N_OPTIONS)
     xmax = p[P_XMAX]
