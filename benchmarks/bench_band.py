@@ -92,7 +92,8 @@ def peer(priors, n: int, n_design: int) -> dict:
     from sianode.calibration import calibrate_dense, predict
     from sianode.errors import CalculationError
     from sianode.study import load_study
-    from sianode.uncertainty.band import _bases, _cells_for_sample, saltelli_design
+    from sianode.uncertainty.band import _bases, _cells_for_sample
+    from sianode.uncertainty.sensitivity import saltelli_design
 
     study = load_study()
     active = [p for p in priors if not p.pending]

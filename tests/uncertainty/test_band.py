@@ -54,7 +54,7 @@ def test_cells_for_sample_equal_build_cell(study):
 
 def test_cells_for_sample_equal_build_cell_across_the_priors(study):
     """Every prior of the table at once, several rows of the design."""
-    from sianode.uncertainty.band import saltelli_design
+    from sianode.uncertainty.sensitivity import saltelli_design
 
     active = [p for p in load_priors() if not p.pending]
     U, _ = saltelli_design(active, 8, seed=3)

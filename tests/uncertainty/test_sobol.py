@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sianode.uncertainty.band import saltelli_design, sobol_indices
 from sianode.uncertainty.priors import Prior
+from sianode.uncertainty.sensitivity import saltelli_design, sobol_indices
 
 
 def test_additive_function_matches_analytic_indices():

@@ -6,16 +6,17 @@ from .band import (
     BLIND_LABEL_REVIEWED,
     BandResult,
     prediction_band,
-    sobol_indices,
 )
 from .measurements import MEASUREMENTS, Measurement, cell_resistance, rank_measurements
 from .priors import Prior, collapse, load_priors, priors_markdown
+from .sensitivity import saltelli_design, sobol_indices
 
 __all__ = [
     "BLIND_LABEL_NEW",
     "BLIND_LABEL_REVIEWED",
     "BandResult",
     "prediction_band",
+    "saltelli_design",
     "sobol_indices",
     "MEASUREMENTS",
     "Measurement",
