@@ -3,11 +3,13 @@ closest valid one (issue 16); free-form notes live in ``[metadata]``."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sianode.cli import main
 from sianode.errors import ParameterError
-from sianode.study import STUDY_SCHEMA, load_study, reference_study_path
+from sianode.study import STUDY_SCHEMA, Study, load_study, reference_study_path
 
 
 def _variant(tmp_path, old: str, new: str, name: str = "study.toml"):
@@ -102,3 +104,28 @@ def test_schema_knows_every_key_the_docs_list():
             if m.group(1) not in STUDY_SCHEMA[section]:
                 missing.append(f"[{section}] {m.group(1)}")
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"commit": None}, "needs ['commit']"),
+        ({"retention_pct": "x"}, "retention_pct: a number in [0, 100]"),
+        ({"retention_pct": 140.0}, "retention_pct: a number in [0, 100]"),
+        ({"retention_band_pct": [25.4]}, "retention_band_pct: [low, high]"),
+    ],
+)
+def test_prediction_record_is_checked(change, message):
+    """A malformed ``[prediction_record]`` is one error naming the field, not a crash in the
+    report's band figure or a label that prints "x %"."""
+    import copy
+
+    raw = copy.deepcopy(load_study().raw)
+    for key, value in change.items():
+        if value is None:
+            del raw["prediction_record"][key]
+        else:
+            raw["prediction_record"][key] = value
+    with pytest.raises(ParameterError, match=re.escape(message)):
+        Study(raw=raw).prediction_record("nanoporous")
+    assert Study(raw=raw).prediction_record("dense") is None  # other materials: no record

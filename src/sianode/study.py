@@ -179,11 +179,23 @@ class Study:
         rec = self.raw.get("prediction_record")
         if not rec or rec.get("material") != material:
             return None
+        where = f"{self.path or 'study'}: [prediction_record]"
         missing = {"retention_pct", "date", "commit"} - set(rec)
         if missing:
+            raise ParameterError(f"{where} needs {sorted(missing)}")
+
+        def percent(v: Any) -> bool:
+            return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 100
+
+        if not percent(rec["retention_pct"]):
             raise ParameterError(
-                f"{self.path or 'study'}: [prediction_record] needs {sorted(missing)}"
+                f"{where} retention_pct: a number in [0, 100], got {rec['retention_pct']!r}"
             )
+        band = rec.get("retention_band_pct")
+        if band is not None and not (
+            isinstance(band, list) and len(band) == 2 and all(percent(v) for v in band)
+        ):
+            raise ParameterError(f"{where} retention_band_pct: [low, high] in %, got {band!r}")
         return {k: v for k, v in rec.items() if k != "material"}
 
     @property
